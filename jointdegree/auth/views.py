@@ -1,0 +1,91 @@
+"""Login, logout and the profile page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from jointdegree.auth import services
+from jointdegree.auth.forms import LoginForm, PasswordForm, PreferencesForm
+from jointdegree.errors import Throttled, ValidationFailed
+from jointdegree.forms import apply_errors
+from jointdegree.timezones import all_timezones
+from jointdegree.web import redirect_next
+
+bp = Blueprint("auth", __name__)
+
+COMMON_TIMEZONES = ["Europe/Paris", "Asia/Shanghai", "UTC"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect_next()
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "",
+                                         request.remote_addr or "unknown")
+        except Throttled as exc:
+            form.form_errors.append(str(exc.message))
+            return render_template("auth/login.html", form=form), 429
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            return redirect_next()
+        # Same words whether the account exists or not.
+        form.password.errors = [_("Wrong e-mail address or password.")]
+        status = 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _timezones() -> list[str]:
+    return COMMON_TIMEZONES + sorted(all_timezones() - set(COMMON_TIMEZONES))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response | tuple[str, int]:
+    preferences = PreferencesForm(
+        prefix="pref", timezones=_timezones(),
+        data={"locale": current_user.locale or "", "timezone": current_user.timezone or ""})
+    password = PasswordForm(prefix="pw")
+    status = 200
+    if request.method == "POST":
+        if "pref-submit" in request.form and preferences.validate_on_submit():
+            try:
+                services.update_preferences(current_user, locale=preferences.locale.data,
+                                            timezone=preferences.timezone.data)
+            except ValidationFailed as exc:
+                apply_errors(preferences, exc)
+                status = 400
+            else:
+                flash(_("Your preferences are saved."), "success")
+                return redirect(url_for("auth.profile"))
+        elif "pw-submit" in request.form and password.validate_on_submit():
+            try:
+                services.change_password(current_user, password.current_password.data or "",
+                                         password.new_password.data or "")
+            except ValidationFailed as exc:
+                apply_errors(password, exc)
+                status = 400
+            else:
+                # The session id embeds auth_version: log in again to get the new one.
+                login_user(current_user._get_current_object(), remember=False)
+                flash(_("Your password is changed; your other sessions are closed."), "success")
+                return redirect(url_for("auth.profile"))
+        else:
+            status = 400
+    return render_template("auth/profile.html", preferences=preferences,
+                           password=password), status

@@ -1,0 +1,1 @@
+"""Institutions, programmes, academic terms and partnerships (courses arrive with the catalog)."""

@@ -1,0 +1,171 @@
+"""The partners and their degree programmes: what every other feature hangs on."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jointdegree.db import Base, Credits, UTCDateTime, utcnow
+
+
+class CreditSystem(enum.StrEnum):
+    ECTS = "ects"  # European Credit Transfer System
+    CN = "cn"  # 学分, Chinese credit hours
+
+
+class DegreeLevel(enum.StrEnum):
+    """The common cycle both countries' degrees map to.
+
+    licence / 本科 → bachelor, master / 硕士 → master, doctorat / 博士 → doctorate.
+    """
+
+    BACHELOR = "bachelor"
+    MASTER = "master"
+    DOCTORATE = "doctorate"
+
+
+class PartnershipStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e], length=16)
+
+
+class MultilingualName:
+    """Mixin: ``name_fr``, ``name_zh``, ``name_en``; services require at least one."""
+
+    name_fr: Mapped[str | None] = mapped_column(String(300))
+    name_zh: Mapped[str | None] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+
+
+class Institution(MultilingualName, Base):
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    city_fr: Mapped[str | None] = mapped_column(String(120))
+    city_zh: Mapped[str | None] = mapped_column(String(120))
+    city_en: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. Asia/Shanghai
+    credit_system: Mapped[CreditSystem] = mapped_column(_enum(CreditSystem, "credit_system"))
+    # Code of the institution's native grading scale ("fr-20", "cn-100"); scales arrive in #5.
+    grading_scale: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    programmes: Mapped[list[Programme]] = relationship(
+        back_populates="institution", order_by="Programme.code")
+    terms: Mapped[list[AcademicTerm]] = relationship(
+        back_populates="institution", order_by="AcademicTerm.starts_on")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("length(country) = 2", name="country_alpha2"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.code}>"
+
+
+class Programme(MultilingualName, Base):
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    level: Mapped[DegreeLevel] = mapped_column(_enum(DegreeLevel, "degree_level"))
+    # Credits the degree requires, in the institution's own credit system.
+    required_credits: Mapped[Decimal] = mapped_column(Credits())
+    duration_semesters: Mapped[int] = mapped_column(SmallInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    institution: Mapped[Institution] = relationship(back_populates="programmes")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("institution_id", "code"),
+        CheckConstraint("required_credits > 0", name="required_credits_positive"),
+        CheckConstraint("duration_semesters BETWEEN 1 AND 16", name="duration_range"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Programme {self.code}>"
+
+
+class AcademicTerm(MultilingualName, Base):
+    """A semester (or other teaching period) of one institution's calendar."""
+
+    __tablename__ = "academic_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    academic_year: Mapped[str] = mapped_column(String(9))  # "2026-2027"
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    institution: Mapped[Institution] = relationship(back_populates="terms")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("institution_id", "code"),
+        CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+    )
+
+
+class Partnership(MultilingualName, Base):
+    """Two programmes of two institutions that together award a double degree."""
+
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    programme_a_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
+    programme_b_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[PartnershipStatus] = mapped_column(
+        _enum(PartnershipStatus, "partnership_status"), default=PartnershipStatus.DRAFT)
+    first_intake_year: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    programme_a: Mapped[Programme] = relationship(foreign_keys=[programme_a_id])
+    programme_b: Mapped[Programme] = relationship(foreign_keys=[programme_b_id])
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("programme_a_id", "programme_b_id"),
+        CheckConstraint("programme_a_id <> programme_b_id", name="two_programmes"),
+    )
+
+    @property
+    def programmes(self) -> tuple[Programme, Programme]:
+        return (self.programme_a, self.programme_b)
+
+    def institution_ids(self) -> set[int]:
+        return {self.programme_a.institution_id, self.programme_b.institution_id}

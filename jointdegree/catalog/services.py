@@ -1,0 +1,319 @@
+"""Creating and reading institutions, programmes, terms and partnerships.
+
+Every change checks its permission, validates, writes an audit entry and commits: the web views,
+the API and the CLI (demo loader included) all go through these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from jointdegree.audit.services import record, snapshot
+from jointdegree.auth.models import Role, User
+from jointdegree.auth.policy import authorize
+from jointdegree.catalog.models import (
+    AcademicTerm,
+    CreditSystem,
+    DegreeLevel,
+    Institution,
+    Partnership,
+    PartnershipStatus,
+    Programme,
+)
+from jointdegree.db import session
+from jointdegree.errors import NotFound, ValidationFailed
+from jointdegree.notifications.services import notify
+from jointdegree.timezones import is_valid_timezone
+
+INSTITUTION_FIELDS = ("code", "name_fr", "name_zh", "name_en", "country", "city_fr", "city_zh",
+                      "city_en", "timezone", "credit_system", "grading_scale")
+PROGRAMME_FIELDS = ("code", "name_fr", "name_zh", "name_en", "level", "required_credits",
+                    "duration_semesters", "active")
+TERM_FIELDS = ("code", "academic_year", "name_fr", "name_zh", "name_en", "starts_on", "ends_on")
+PARTNERSHIP_FIELDS = ("code", "name_fr", "name_zh", "name_en", "status", "first_intake_year")
+
+
+class _Errors:
+    """Collects field errors so a form shows all of them at once, not one per submit."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+
+    def add(self, field: str, message: Any) -> None:
+        self.fields.setdefault(field, message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed(_l("Please correct the highlighted fields."),
+                                   fields=self.fields)
+
+
+def _require_a_name(data: Mapping[str, Any], errors: _Errors) -> None:
+    if not any((data.get(f"name_{s}") or "").strip() for s in ("fr", "zh", "en")):
+        errors.add("name_en", _l("Give a name in at least one language."))
+
+
+def _code(value: Any, errors: _Errors, field: str = "code") -> str:
+    text = str(value or "").strip().upper()
+    if not text or len(text) > 32 or not all(c.isalnum() or c in "-_." for c in text):
+        errors.add(field, _l("Use 1 to 32 letters, digits, dots, dashes or underscores."))
+    return text
+
+
+def _decimal(value: Any, errors: _Errors, field: str) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        errors.add(field, _l("Enter a number."))
+        return None
+    if not number.is_finite() or number <= 0 or number != number.quantize(Decimal("0.1")):
+        errors.add(field, _l("Enter a positive number with at most one decimal."))
+        return None
+    return number
+
+
+def _clean_names(data: Mapping[str, Any], prefix: str = "name") -> dict[str, str | None]:
+    return {f"{prefix}_{s}": (str(data.get(f"{prefix}_{s}") or "").strip() or None)
+            for s in ("fr", "zh", "en")}
+
+
+# -- institutions ---------------------------------------------------------------------------------
+
+def list_institutions() -> list[Institution]:
+    return list(session.scalars(
+        select(Institution).options(selectinload(Institution.programmes))
+        .order_by(Institution.code)))
+
+
+def get_institution(code_or_id: str | int) -> Institution:
+    query = select(Institution)
+    if isinstance(code_or_id, int) or str(code_or_id).isdigit():
+        query = query.where(Institution.id == int(code_or_id))
+    else:
+        query = query.where(Institution.code == str(code_or_id).upper())
+    institution = session.scalar(query)
+    if institution is None:
+        raise NotFound(_l("No such institution."))
+    return institution
+
+
+def _validate_institution(data: Mapping[str, Any], errors: _Errors) -> dict[str, Any]:
+    _require_a_name(data, errors)
+    values: dict[str, Any] = _clean_names(data) | _clean_names(data, "city")
+    country = str(data.get("country") or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        errors.add("country", _l("Use the two-letter ISO country code (FR, CN…)."))
+    values["country"] = country
+    timezone = str(data.get("timezone") or "").strip()
+    if not is_valid_timezone(timezone):
+        errors.add("timezone", _l("Use an IANA time zone such as Europe/Paris."))
+    values["timezone"] = timezone
+    try:
+        values["credit_system"] = CreditSystem(data.get("credit_system"))
+    except ValueError:
+        errors.add("credit_system", _l("Choose ECTS or Chinese credits (学分)."))
+    scale = str(data.get("grading_scale") or "").strip()
+    if not scale or len(scale) > 32:
+        errors.add("grading_scale", _l("Give the code of the grading scale."))
+    values["grading_scale"] = scale
+    return values
+
+
+def create_institution(data: Mapping[str, Any], actor: User | None) -> Institution:
+    if actor is not None:
+        authorize("institution.create", user=actor)
+    errors = _Errors()
+    code = _code(data.get("code"), errors)
+    values = _validate_institution(data, errors)
+    if code and session.scalar(select(Institution.id).where(Institution.code == code)):
+        errors.add("code", _l("This code is already used."))
+    errors.raise_if_any()
+    institution = Institution(code=code, **values)
+    session.add(institution)
+    session.flush()
+    record("institution.create", institution, actor=actor,
+           after=snapshot(institution, INSTITUTION_FIELDS), institution_id=institution.id)
+    session.commit()
+    return institution
+
+
+# -- programmes -----------------------------------------------------------------------------------
+
+def _validate_programme(data: Mapping[str, Any], errors: _Errors) -> dict[str, Any]:
+    _require_a_name(data, errors)
+    values: dict[str, Any] = _clean_names(data)
+    try:
+        values["level"] = DegreeLevel(data.get("level"))
+    except ValueError:
+        errors.add("level", _l("Choose bachelor, master or doctorate."))
+    values["required_credits"] = _decimal(data.get("required_credits"), errors,
+                                          "required_credits")
+    try:
+        semesters = int(str(data.get("duration_semesters")).strip())
+        if not 1 <= semesters <= 16:
+            raise ValueError
+        values["duration_semesters"] = semesters
+    except ValueError:
+        errors.add("duration_semesters", _l("Enter a number of semesters from 1 to 16."))
+    values["active"] = bool(data.get("active", True))
+    return values
+
+
+def create_programme(institution: Institution, data: Mapping[str, Any],
+                     actor: User | None) -> Programme:
+    if actor is not None:
+        authorize("institution.edit", institution, user=actor)
+    errors = _Errors()
+    code = _code(data.get("code"), errors)
+    values = _validate_programme(data, errors)
+    if code and session.scalar(select(Programme.id).where(
+            Programme.institution_id == institution.id, Programme.code == code)):
+        errors.add("code", _l("This code is already used at this institution."))
+    errors.raise_if_any()
+    programme = Programme(institution=institution, code=code, **values)
+    session.add(programme)
+    session.flush()
+    record("programme.create", programme, actor=actor,
+           after=snapshot(programme, PROGRAMME_FIELDS), institution_id=institution.id)
+    session.commit()
+    return programme
+
+
+def get_programme(programme_id: int) -> Programme:
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound(_l("No such programme."))
+    return programme
+
+
+def list_programmes(institution: Institution | None = None) -> list[Programme]:
+    query = select(Programme).options(selectinload(Programme.institution)).order_by(
+        Programme.institution_id, Programme.code)
+    if institution is not None:
+        query = query.where(Programme.institution_id == institution.id)
+    return list(session.scalars(query))
+
+
+# -- academic terms -------------------------------------------------------------------------------
+
+def _academic_year_ok(value: str) -> bool:
+    parts = value.split("-")
+    return (len(parts) == 2 and all(p.isdigit() and len(p) == 4 for p in parts)
+            and int(parts[1]) == int(parts[0]) + 1)
+
+
+def create_term(institution: Institution, data: Mapping[str, Any],
+                actor: User | None) -> AcademicTerm:
+    if actor is not None:
+        authorize("institution.edit", institution, user=actor)
+    errors = _Errors()
+    code = _code(data.get("code"), errors)
+    _require_a_name(data, errors)
+    values: dict[str, Any] = _clean_names(data)
+    year = str(data.get("academic_year") or "").strip()
+    if not _academic_year_ok(year):
+        errors.add("academic_year", _l("Write the academic year as 2026-2027."))
+    dates: dict[str, date] = {}
+    for field in ("starts_on", "ends_on"):
+        raw = data.get(field)
+        try:
+            dates[field] = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        except ValueError:
+            errors.add(field, _l("Enter a date as YYYY-MM-DD."))
+    if len(dates) == 2 and dates["ends_on"] <= dates["starts_on"]:
+        errors.add("ends_on", _l("The term must end after it starts."))
+    if code and session.scalar(select(AcademicTerm.id).where(
+            AcademicTerm.institution_id == institution.id, AcademicTerm.code == code)):
+        errors.add("code", _l("This code is already used at this institution."))
+    errors.raise_if_any()
+    term = AcademicTerm(institution=institution, code=code, academic_year=year, **values,
+                        **dates)
+    session.add(term)
+    session.flush()
+    record("term.create", term, actor=actor, after=snapshot(term, TERM_FIELDS),
+           institution_id=institution.id)
+    session.commit()
+    return term
+
+
+def list_terms(institution: Institution) -> list[AcademicTerm]:
+    return list(session.scalars(select(AcademicTerm).where(
+        AcademicTerm.institution_id == institution.id).order_by(AcademicTerm.starts_on)))
+
+
+# -- partnerships ---------------------------------------------------------------------------------
+
+def create_partnership(programme_a: Programme, programme_b: Programme, data: Mapping[str, Any],
+                       actor: User | None) -> Partnership:
+    """A double degree between two programmes of two different institutions.
+
+    A registrar may propose one only when their own institution is one of the two; the other
+    side's registrars are notified.
+    """
+    if actor is not None:
+        authorize("partnership.create",
+                  {programme_a.institution_id, programme_b.institution_id}, user=actor)
+    errors = _Errors()
+    code = _code(data.get("code"), errors)
+    _require_a_name(data, errors)
+    values: dict[str, Any] = _clean_names(data)
+    if programme_a.institution_id == programme_b.institution_id:
+        errors.add("programme_b", _l("A double degree joins programmes of two institutions."))
+    try:
+        values["status"] = PartnershipStatus(data.get("status") or PartnershipStatus.DRAFT)
+    except ValueError:
+        errors.add("status", _l("Unknown status."))
+    try:
+        year = int(str(data.get("first_intake_year")).strip())
+        if not 1990 <= year <= 2100:
+            raise ValueError
+        values["first_intake_year"] = year
+    except ValueError:
+        errors.add("first_intake_year", _l("Enter a year such as 2026."))
+    if code and session.scalar(select(Partnership.id).where(Partnership.code == code)):
+        errors.add("code", _l("This code is already used."))
+    if session.scalar(select(Partnership.id).where(
+            Partnership.programme_a_id == programme_a.id,
+            Partnership.programme_b_id == programme_b.id)):
+        errors.add("programme_b", _l("These two programmes already form a partnership."))
+    errors.raise_if_any()
+    partnership = Partnership(code=code, programme_a=programme_a, programme_b=programme_b,
+                              **values)
+    session.add(partnership)
+    session.flush()
+    record("partnership.create", partnership, actor=actor,
+           after=snapshot(partnership, PARTNERSHIP_FIELDS)
+           | {"programmes": [programme_a.code, programme_b.code]},
+           institution_id=programme_a.institution_id)
+    others = {programme_a.institution_id, programme_b.institution_id} - {
+        getattr(actor, "institution_id", None)}
+    recipients = session.scalars(select(User).where(
+        User.role == Role.REGISTRAR, User.institution_id.in_(others), User.active.is_(True)))
+    notify(list(recipients), "partnership.created",
+           {"code": code, "by": actor.display_name if actor else "jointdegree"},
+           link=f"/partnerships/{partnership.id}")
+    session.commit()
+    return partnership
+
+
+def list_partnerships(user: User | None = None) -> list[Partnership]:
+    """All partnerships; a registrar sees their institution's first."""
+    query = select(Partnership).options(
+        selectinload(Partnership.programme_a).selectinload(Programme.institution),
+        selectinload(Partnership.programme_b).selectinload(Programme.institution),
+    ).order_by(Partnership.code)
+    return list(session.scalars(query))
+
+
+def get_partnership(partnership_id: int) -> Partnership:
+    partnership = session.get(Partnership, partnership_id)
+    if partnership is None:
+        raise NotFound(_l("No such partnership."))
+    return partnership

@@ -1,0 +1,201 @@
+"""The ``jointdegree`` command: a Flask CLI group over :func:`jointdegree.create_app`.
+
+The app is created lazily (only for commands that need it) and creating it never connects to the
+database, so ``jointdegree --help`` works without one. A wrong setting or an unreachable database
+ends the command with one line naming the setting, not a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from jointdegree import create_app
+from jointdegree.config import ConfigError
+
+
+def _factory() -> Any:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_factory, add_default_commands=True,
+             load_dotenv=False, set_debug_flag=False)
+def cli() -> None:
+    """Manage the jointdegree double-degree service."""
+
+
+def _database_label() -> str:
+    return make_url(current_app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+
+
+def check_database() -> None:
+    """Connect once; raise a one-line :class:`ConfigError` when the database is unreachable."""
+    from jointdegree.db import database
+
+    try:
+        with database().engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise ConfigError(f"cannot connect to JOINTDEGREE_DATABASE_URL ({_database_label()}): "
+                          f"{reason}") from None
+
+
+# -- db -------------------------------------------------------------------------------------------
+
+@cli.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: the newest)."""
+    from jointdegree import migrate
+
+    check_database()
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database {_database_label()} at revision {_current()}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION ("base" empties it, "-1" undoes one step)."""
+    from jointdegree import migrate
+
+    check_database()
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database {_database_label()} at revision {_current() or 'base'}")
+
+
+def _current() -> str | None:
+    from jointdegree import migrate
+    from jointdegree.db import database
+
+    with database().engine.connect() as connection:
+        return migrate.current_revision(connection)
+
+
+@db.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the database's revision and whether it is the newest."""
+    from jointdegree import migrate
+
+    check_database()
+    current = _current()
+    head = migrate.head_revision()
+    state = "up to date" if current == head else f"behind (newest is {head})"
+    click.echo(f"{current or 'base (empty)'} — {state}")
+
+
+@db.command("check")
+@with_appcontext
+def db_check() -> None:
+    """Fail when the models and the migrated database differ (a missing migration)."""
+    from jointdegree import migrate
+    from jointdegree.db import database
+
+    check_database()
+    with database().engine.connect() as connection:
+        drift = migrate.schema_drift(connection)
+    if drift:
+        for item in drift:
+            click.echo(f"  {item}", err=True)
+        raise click.ClickException("the models and the migrations differ: write a migration")
+    click.echo("models and migrations agree")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Draft a migration from the models (review it by hand before committing)."""
+    from jointdegree import migrate
+
+    check_database()
+    migrate.revision(current_app.config["DATABASE_URL"], message)
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+@cli.group()
+def user() -> None:
+    """User accounts."""
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "registrar", "professor", "student"]))
+@click.option("--institution", "institution_code", help="Institution code (registrars: required).")
+@click.option("--name", "display_name", help="Name shown in the interface.")
+@with_appcontext
+def user_create(email: str, role: str, institution_code: str | None,
+                display_name: str | None) -> None:
+    """Create a user. The password is prompted, or read from standard input when piped."""
+    from jointdegree.auth.models import Role
+    from jointdegree.auth.services import create_user
+    from jointdegree.db import session
+    from jointdegree.errors import ValidationFailed
+
+    check_database()
+    password = _read_password()
+    try:
+        created = create_user(email, password, Role(role), display_name=display_name,
+                              institution_code=institution_code)
+        session.commit()
+    except ValidationFailed as exc:
+        messages = [str(m) for m in exc.fields.values()] or [str(exc.message)]
+        raise click.ClickException(" ".join(messages)) from None
+    click.echo(f"created {created.role.value} {created.email}")
+
+
+# -- demo -----------------------------------------------------------------------------------------
+
+@cli.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the Nice–Haikou demo into an empty database (does nothing otherwise); print logins."""
+    from jointdegree import demo
+    from jointdegree.db import database
+
+    check_database()
+    if not inspect(database().engine).has_table("institutions"):
+        raise click.ClickException("the database has no tables yet: run `jointdegree db upgrade`")
+    loaded = demo.load_demo()
+    click.echo("demo data loaded" if loaded else "database not empty: demo data left as it is")
+    click.echo(demo.logins_text())
+
+
+def register_commands(app: Any) -> None:
+    """Also offer the commands under ``flask --app jointdegree`` and the test CLI runner."""
+    for command in (db, user, demo_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="jointdegree")
+    except ConfigError as exc:
+        click.echo(f"jointdegree: configuration error: {exc}", err=True)
+        sys.exit(2)

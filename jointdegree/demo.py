@@ -1,0 +1,122 @@
+"""The Nice–Haikou demo: two universities, their programmes, terms, a double degree, one user per
+role. It loads only into an empty database, through the same services as everything else.
+
+The demo passwords are public by design (they are printed): never load the demo on a server that
+holds real data — :func:`load_demo` refuses any database that already has an institution.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from jointdegree.auth.models import Role, User
+from jointdegree.auth.services import create_user
+from jointdegree.catalog import services as catalog
+from jointdegree.catalog.models import Institution
+from jointdegree.db import session
+
+DEMO_PASSWORD = "demo-jointdegree"  # noqa: S105 - public demo credential, printed on purpose
+
+# (e-mail, role, institution code, display name, locale)
+DEMO_USERS: tuple[tuple[str, Role, str | None, str, str | None], ...] = (
+    ("admin@example.org", Role.ADMIN, None, "Admin jointdegree", None),
+    ("registrar.nice@example.org", Role.REGISTRAR, "UCA", "Claire Martin", "fr"),
+    ("registrar.haikou@example.org", Role.REGISTRAR, "HAINANU", "王丽 (Wang Li)", "zh_Hans"),
+    ("professor.nice@example.org", Role.PROFESSOR, "UCA", "Prof. Jean Dupont", "fr"),
+    ("professor.haikou@example.org", Role.PROFESSOR, "HAINANU", "陈伟 (Chen Wei)", "zh_Hans"),
+    ("student@example.org", Role.STUDENT, "HAINANU", "李明 (Li Ming)", None),
+)
+
+
+def academic_year_start(today: date) -> int:
+    """Both partners start the academic year in September."""
+    return today.year if today.month >= 8 else today.year - 1
+
+
+def load_demo(today: date | None = None) -> bool:
+    """Load the demo into an empty database; return whether anything was loaded."""
+    if session.scalar(select(func.count()).select_from(Institution)):
+        return False
+    nice = catalog.create_institution({
+        "code": "UCA", "country": "FR", "timezone": "Europe/Paris",
+        "name_fr": "Université Côte d'Azur", "name_zh": "蔚蓝海岸大学",
+        "name_en": "Université Côte d'Azur",
+        "city_fr": "Nice", "city_zh": "尼斯", "city_en": "Nice",
+        "credit_system": "ects", "grading_scale": "fr-20"}, actor=None)
+    haikou = catalog.create_institution({
+        "code": "HAINANU", "country": "CN", "timezone": "Asia/Shanghai",
+        "name_fr": "Université de Hainan", "name_zh": "海南大学", "name_en": "Hainan University",
+        "city_fr": "Haikou", "city_zh": "海口", "city_en": "Haikou",
+        "credit_system": "cn", "grading_scale": "cn-100"}, actor=None)
+
+    master_nice = catalog.create_programme(nice, {
+        "code": "M-INFO", "level": "master", "required_credits": "120",
+        "duration_semesters": 4,
+        "name_fr": "Master mention Informatique",
+        "name_zh": "计算机科学硕士（法国国家硕士）",
+        "name_en": "Master in Computer Science"}, actor=None)
+    catalog.create_programme(nice, {
+        "code": "L-INFO", "level": "bachelor", "required_credits": "180",
+        "duration_semesters": 6,
+        "name_fr": "Licence mention Informatique", "name_zh": "计算机科学学士（法国国家学士）",
+        "name_en": "Bachelor in Computer Science"}, actor=None)
+    master_haikou = catalog.create_programme(haikou, {
+        "code": "MS-CST", "level": "master", "required_credits": "34",
+        "duration_semesters": 6,
+        "name_fr": "Master en sciences et technologies informatiques",
+        "name_zh": "计算机科学与技术（学术型硕士）",
+        "name_en": "Master of Computer Science and Technology"}, actor=None)
+    catalog.create_programme(haikou, {
+        "code": "BS-CST", "level": "bachelor", "required_credits": "160",
+        "duration_semesters": 8,
+        "name_fr": "Licence en sciences et technologies informatiques",
+        "name_zh": "计算机科学与技术（本科）",
+        "name_en": "Bachelor of Computer Science and Technology"}, actor=None)
+
+    first = academic_year_start(today or date.today())
+    for year in (first, first + 1):
+        label = f"{year}-{year + 1}"
+        catalog.create_term(nice, {
+            "code": f"{year}-S1", "academic_year": label,
+            "name_fr": f"Semestre 1 {label}", "name_zh": f"{label}学年第一学期",
+            "name_en": f"Semester 1 {label}",
+            "starts_on": date(year, 9, 7), "ends_on": date(year + 1, 1, 22)}, actor=None)
+        catalog.create_term(nice, {
+            "code": f"{year}-S2", "academic_year": label,
+            "name_fr": f"Semestre 2 {label}", "name_zh": f"{label}学年第二学期",
+            "name_en": f"Semester 2 {label}",
+            "starts_on": date(year + 1, 1, 25), "ends_on": date(year + 1, 6, 25)}, actor=None)
+        catalog.create_term(haikou, {
+            "code": f"{year}-AUT", "academic_year": label,
+            "name_fr": f"Semestre d'automne {label}", "name_zh": f"{label}学年秋季学期",
+            "name_en": f"Autumn semester {label}",
+            "starts_on": date(year, 9, 7), "ends_on": date(year + 1, 1, 15)}, actor=None)
+        catalog.create_term(haikou, {
+            "code": f"{year}-SPR", "academic_year": label,
+            "name_fr": f"Semestre de printemps {label}", "name_zh": f"{label}学年春季学期",
+            "name_en": f"Spring semester {label}",
+            "starts_on": date(year + 1, 2, 28), "ends_on": date(year + 1, 7, 10)}, actor=None)
+
+    users: dict[str, User] = {}
+    for email, role, code, name, locale in DEMO_USERS:
+        users[email] = create_user(email, DEMO_PASSWORD, role, display_name=name,
+                                   institution_code=code, locale=locale)
+    session.commit()
+
+    catalog.create_partnership(master_nice, master_haikou, {
+        "code": "NICE-HAIKOU-CS", "status": "active", "first_intake_year": first,
+        "name_fr": "Double diplôme de master en informatique Nice–Haikou",
+        "name_zh": "尼斯–海口计算机科学硕士双学位项目",
+        "name_en": "Nice–Haikou double master's degree in computer science"},
+        actor=users["registrar.nice@example.org"])
+    return True
+
+
+def logins_text() -> str:
+    lines = ["Demo logins (password for all: " + DEMO_PASSWORD + "):"]
+    for email, role, code, name, _locale in DEMO_USERS:
+        where = f" at {code}" if code else ""
+        lines.append(f"  {role.value:<10} {email:<30} {name}{where}")
+    return "\n".join(lines)

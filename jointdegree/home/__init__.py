@@ -1,0 +1,1 @@
+"""Home page per role, language switcher."""

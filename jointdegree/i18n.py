@@ -1,0 +1,103 @@
+"""Languages: which one a request is served in, and how multilingual text is picked.
+
+Locale order: the user's saved choice (or the ``lang`` cookie of an anonymous visitor) →
+``Accept-Language`` → English. Browsers send ``zh-CN``, ``zh-SG`` or plain ``zh``; all of them
+map to the ``zh_Hans`` catalog (Traditional-script requests too: Simplified Chinese is closer for
+them than English).
+
+Multilingual fields (``name_fr``, ``name_zh``, ``name_en``) are shown in the viewer's language,
+falling back to English, then French, then Chinese — the order in which the partners' documents
+are most often complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, get_locale
+
+LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "zh_Hans": "中文"}
+DEFAULT_LOCALE = "en"
+LANG_COOKIE = "jointdegree_lang"
+# Short suffix of a multilingual column for each locale.
+FIELD_SUFFIX: dict[str, str] = {"en": "en", "fr": "fr", "zh_Hans": "zh"}
+FALLBACK_ORDER: tuple[str, ...] = ("en", "fr", "zh")
+
+
+def normalize_locale(tag: str | None) -> str | None:
+    """Map a browser or user language tag to one of :data:`LANGUAGES`, or ``None``."""
+    if not tag:
+        return None
+    tag = tag.strip().replace("_", "-").lower()
+    primary = tag.split("-", 1)[0]
+    if primary == "zh":
+        return "zh_Hans"
+    if primary in ("en", "fr"):
+        return primary
+    return None
+
+
+def negotiate(accept: list[tuple[str, float]]) -> str | None:
+    """Pick the best supported locale from ``Accept-Language`` entries (already ordered by q)."""
+    for tag, quality in accept:
+        if quality <= 0:
+            continue
+        found = normalize_locale(tag)
+        if found:
+            return found
+    return None
+
+
+def select_locale() -> str:
+    if not has_request_context():  # CLI: messages in English
+        return DEFAULT_LOCALE
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        return current_user.locale
+    cookie = normalize_locale(request.cookies.get(LANG_COOKIE))
+    if cookie:
+        return cookie
+    return negotiate(list(request.accept_languages)) or DEFAULT_LOCALE
+
+
+def select_timezone() -> str | None:
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False) and current_user.timezone:
+        return current_user.timezone
+    return None
+
+
+def current_locale_code() -> str:
+    locale = get_locale()
+    if locale is None:
+        return DEFAULT_LOCALE
+    return normalize_locale(str(locale)) or DEFAULT_LOCALE
+
+
+def pick_text(values: Mapping[str, str | None], locale: str | None = None) -> str:
+    """The text for ``locale`` (``fr``/``zh``/``en`` keys), with the documented fallback order."""
+    wanted = FIELD_SUFFIX.get(locale or "", locale or "")
+    for key in (wanted, *FALLBACK_ORDER):
+        text = values.get(key)
+        if text:
+            return text
+    return ""
+
+
+def localized(obj: Any, field: str, locale: str | None = None) -> str:
+    """``obj.<field>_fr|_zh|_en`` in the viewer's language, with fallback."""
+    values = {suffix: getattr(obj, f"{field}_{suffix}", None) for suffix in ("fr", "zh", "en")}
+    return pick_text(values, locale or current_locale_code())
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, localized=localized,
+                                 current_locale_code=current_locale_code)

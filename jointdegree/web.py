@@ -1,0 +1,161 @@
+"""Wiring of the web side: login manager, CSRF, blueprints, error pages, template helpers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from jointdegree.auth.models import Role
+from jointdegree.auth.policy import can
+from jointdegree.errors import ServiceError
+from jointdegree.labels import credit_unit, label
+
+log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> Any:
+    from jointdegree.auth.services import load_user
+
+    return load_user(session_id)
+
+
+# Navigation per role: (endpoint, label, roles). Features append their entries.
+NAVIGATION: list[tuple[str, Any, frozenset[Role]]] = [
+    ("home.index", _l("Home"), frozenset(Role)),
+    ("catalog.institutions", _l("Institutions"), frozenset(Role)),
+    ("catalog.partnerships", _l("Double degrees"), frozenset(Role)),
+]
+
+
+def navigation_for(role: Role | None) -> list[tuple[str, Any]]:
+    if role is None:
+        return []
+    return [(endpoint, label) for endpoint, label, roles in NAVIGATION if role in roles]
+
+
+def _format_credits(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.#")
+
+
+def _format_date(value: date | None, fmt: str = "medium") -> str:
+    return "" if value is None else format_date(value, fmt)
+
+
+def _format_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return "" if value is None else format_datetime(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    from jointdegree.auth.views import bp as auth_bp
+    from jointdegree.catalog.views import bp as catalog_bp
+    from jointdegree.home.views import bp as home_bp
+    from jointdegree.notifications.views import bp as notifications_bp
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    for blueprint in (auth_bp, home_bp, catalog_bp, notifications_bp):
+        app.register_blueprint(blueprint)
+
+    app.jinja_env.filters.update(credits=_format_credits, date=_format_date,
+                                 datetime=_format_datetime)
+    app.jinja_env.globals.update(can=can, Role=Role, label=label, role_label=label,
+                                 credit_unit=credit_unit)
+
+    @app.context_processor
+    def _layout() -> dict[str, Any]:
+        from jointdegree.notifications.services import unread_count
+
+        authenticated = current_user.is_authenticated
+        return {
+            "navigation": navigation_for(current_user.role if authenticated else None),
+            "unread_notifications": unread_count(current_user) if authenticated else 0,
+        }
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    register_error_pages(app)
+
+
+def _error_page(status: int, title: Any, message: Any) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message), status
+
+
+ERROR_TEXT: dict[int, tuple[Any, Any]] = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Not allowed"), _l("Your account is not allowed to see or change this.")),
+    404: (_l("Page not found"), _l("There is nothing at this address.")),
+    405: (_l("Method not allowed"), _l("This address does not accept this kind of request.")),
+    413: (_l("Too large"), _l("The file or form you sent is too large.")),
+    429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    500: (_l("Something went wrong"),
+          _l("The error has been logged. Please try again later.")),
+}
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> tuple[str, int]:
+        return _error_page(400, _l("Form expired"),
+                           _l("The form was sent without a valid security token (it may have "
+                              "expired). Go back, reload the page and send it again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        if request.path.startswith("/api/") and g.get("api_error_handler"):
+            return g.api_error_handler(error)
+        status = error.code or 500
+        title, message = ERROR_TEXT.get(status, (error.name, error.description))
+        return _error_page(status, title, message)
+
+    @app.errorhandler(ServiceError)
+    def _service(error: ServiceError) -> Any:
+        # A service error that a view did not handle itself: show it, never a 500.
+        return _error_page(error.http_status, ERROR_TEXT.get(error.http_status, ("", ""))[0],
+                           error.message)
+
+    @app.errorhandler(500)
+    def _internal(_error: Exception) -> tuple[str, int]:
+        return _error_page(500, *ERROR_TEXT[500])
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+def redirect_next() -> Response:
+    return redirect(safe_next(request.args.get("next")))

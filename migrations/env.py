@@ -1,0 +1,54 @@
+"""Alembic environment: the URL (or an open connection) comes from jointdegree, not from a file."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from jointdegree.db import make_engine
+from jointdegree.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.attributes.get("url")
+    if url:
+        return url
+    from jointdegree import create_app  # run by plain `alembic`: read the app's settings
+
+    return create_app().config["DATABASE_URL"]
+
+
+def _configure(**kwargs) -> None:
+    context.configure(target_metadata=target_metadata, render_as_batch=True, compare_type=True,
+                      **kwargs)
+
+
+def run_offline() -> None:
+    _configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(_url())
+    try:
+        with engine.connect() as conn:
+            _configure(connection=conn)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()
