@@ -14,7 +14,7 @@ $(BIN)/jointdegree: setup.cfg pyproject.toml
 	touch $@
 
 translations: $(BIN)/jointdegree
-	$(BIN)/pybabel compile --quiet -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 run: translations
 	$(BIN)/jointdegree db upgrade
