@@ -68,8 +68,11 @@ def select_timezone() -> str | None:
         return None
     from flask_login import current_user
 
-    if getattr(current_user, "is_authenticated", False) and current_user.timezone:
-        return current_user.timezone
+    if getattr(current_user, "is_authenticated", False):
+        if current_user.timezone:
+            return current_user.timezone
+        if current_user.institution is not None:  # default: the home campus's zone
+            return current_user.institution.timezone
     return None
 
 
