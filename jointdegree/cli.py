@@ -169,6 +169,37 @@ def user_create(email: str, role: str, institution_code: str | None,
     click.echo(f"created {created.role.value} {created.email}")
 
 
+# -- tokens ---------------------------------------------------------------------------------------
+
+@cli.group()
+def token() -> None:
+    """Personal access tokens for the JSON API."""
+
+
+@token.command("create")
+@click.option("--user", "email", required=True, help="E-mail of the user the token acts for.")
+@click.option("--name", required=True, help="What the token is for (shown on the profile).")
+@click.option("--expires", "days", type=int, help="Expire after DAYS days (default: never).")
+@with_appcontext
+def token_create(email: str, name: str, days: int | None) -> None:
+    """Create a token; it is printed once, alone on the last line (for scripts)."""
+    from jointdegree.auth.services import get_user_by_email
+    from jointdegree.auth.tokens import create_token
+    from jointdegree.errors import ValidationFailed
+
+    check_database()
+    owner = get_user_by_email(email)
+    if owner is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    try:
+        new = create_token(owner, name, days)
+    except ValidationFailed as exc:
+        raise click.ClickException(" ".join(str(m) for m in exc.fields.values())) from None
+    expiry = new.token.expires_at.date().isoformat() if new.token.expires_at else "never"
+    click.echo(f"token {new.token.name!r} for {owner.email}, expires: {expiry}", err=True)
+    click.echo(new.secret)
+
+
 # -- demo -----------------------------------------------------------------------------------------
 
 @cli.command("demo")
@@ -188,7 +219,7 @@ def demo_command() -> None:
 
 def register_commands(app: Any) -> None:
     """Also offer the commands under ``flask --app jointdegree`` and the test CLI runner."""
-    for command in (db, user, demo_command):
+    for command in (db, user, token, demo_command):
         app.cli.add_command(command)
 
 

@@ -130,6 +130,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Write-ahead log: readers do not block the writer (several server threads or processes).
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

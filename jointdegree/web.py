@@ -7,12 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, has_request_context, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from jointdegree.auth.models import Role
@@ -66,6 +66,7 @@ def _format_datetime(value: datetime | None, fmt: str = "medium") -> str:
 
 
 def init_app(app: Flask) -> None:
+    from jointdegree import api
     from jointdegree.auth.views import bp as auth_bp
     from jointdegree.catalog.views import bp as catalog_bp
     from jointdegree.home.views import bp as home_bp
@@ -75,6 +76,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     for blueprint in (auth_bp, home_bp, catalog_bp, notifications_bp):
         app.register_blueprint(blueprint)
+    api.init_app(app)
 
     app.jinja_env.filters.update(credits=_format_credits, date=_format_date,
                                  datetime=_format_datetime)
@@ -100,7 +102,7 @@ def init_app(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; "
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-        if current_user and getattr(current_user, "is_authenticated", False):
+        if is_api_request() or getattr(current_user, "is_authenticated", False):
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
@@ -133,8 +135,10 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
-        if request.path.startswith("/api/") and g.get("api_error_handler"):
-            return g.api_error_handler(error)
+        if is_api_request():
+            from jointdegree.api.errors import from_http_exception
+
+            return from_http_exception(error)
         status = error.code or 500
         title, message = ERROR_TEXT.get(status, (error.name, error.description))
         return _error_page(status, title, message)
@@ -146,8 +150,16 @@ def register_error_pages(app: Flask) -> None:
                            error.message)
 
     @app.errorhandler(500)
-    def _internal(_error: Exception) -> tuple[str, int]:
+    def _internal(error: Exception) -> Any:
+        if is_api_request():
+            from jointdegree.api.errors import from_http_exception
+
+            return from_http_exception(InternalServerError())
         return _error_page(500, *ERROR_TEXT[500])
+
+
+def is_api_request() -> bool:
+    return has_request_context() and request.path.startswith("/api/")
 
 
 def safe_next(target: str | None) -> str:

@@ -61,6 +61,21 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database of this test's own, with real commits: for races between
+    concurrent transactions (SQLite serializes writers, so it cannot show them)."""
+    if not postgres_available():
+        skip_or_fail("PostgreSQL is not reachable")
+    name = f"jd_fresh_{uuid.uuid4().hex[:10]}"
+    url = create_pg_database(name)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture
 def app(database_url: str, tmp_path: Any) -> Iterator[Any]:
     application = create_app({
         "DATABASE_URL": database_url,

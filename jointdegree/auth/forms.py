@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from jointdegree.auth.passwords import MIN_LENGTH
@@ -27,9 +35,10 @@ class PreferencesForm(FlaskForm):
 
     def __init__(self, *args: object, timezones: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.locale.choices = [("", _l("As my browser asks")), *LANGUAGES.items()]
-        self.timezone.choices = [("", _l("My institution's time zone")),
-                                 *((name, name) for name in timezones)]
+        self.locale.choices = [SelectChoice("", _l("As my browser asks")),
+                               *(SelectChoice(code, name) for code, name in LANGUAGES.items())]
+        self.timezone.choices = [SelectChoice("", _l("My institution's time zone")),
+                                 *(SelectChoice(name) for name in timezones)]
 
 
 class PasswordForm(FlaskForm):
@@ -43,3 +52,14 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Change password"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
+                       render_kw={"placeholder": _l("e.g. grade import script")})
+    expires = SelectField(_l("Expires"), default="90",
+                          choices=[SelectChoice("30", _l("in 30 days")),
+                                   SelectChoice("90", _l("in 90 days")),
+                                   SelectChoice("365", _l("in one year")),
+                                   SelectChoice("", _l("never"))])
+    submit = SubmitField(_l("Create token"))

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from jointdegree.auth import services
-from jointdegree.auth.forms import LoginForm, PasswordForm, PreferencesForm
+from jointdegree.auth import services, tokens
+from jointdegree.auth.forms import LoginForm, PasswordForm, PreferencesForm, TokenForm
+from jointdegree.db import utcnow
 from jointdegree.errors import Throttled, ValidationFailed
 from jointdegree.forms import apply_errors
 from jointdegree.timezones import all_timezones
@@ -31,7 +32,8 @@ def login() -> str | Response | tuple[str, int]:
                                          request.remote_addr or "unknown")
         except Throttled as exc:
             form.form_errors.append(str(exc.message))
-            return render_template("auth/login.html", form=form), 429
+            return render_template("auth/login.html", form=form), 429, {
+                "Retry-After": str(exc.retry_after)}
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
             return redirect_next()
@@ -61,8 +63,24 @@ def profile() -> str | Response | tuple[str, int]:
         prefix="pref", timezones=_timezones(),
         data={"locale": current_user.locale or "", "timezone": current_user.timezone or ""})
     password = PasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="tok")
+    new_token = None
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and "tok-submit" in request.form:
+        if token_form.validate_on_submit():
+            try:
+                new_token = tokens.create_token(current_user._get_current_object(),
+                                                token_form.name.data or "",
+                                                int(token_form.expires.data)
+                                                if token_form.expires.data else None)
+            except ValidationFailed as exc:
+                apply_errors(token_form, exc)
+                status = 400
+            else:
+                token_form = TokenForm(prefix="tok", formdata=None)
+        else:
+            status = 400
+    elif request.method == "POST":
         if "pref-submit" in request.form and preferences.validate_on_submit():
             try:
                 services.update_preferences(current_user, locale=preferences.locale.data,
@@ -87,5 +105,14 @@ def profile() -> str | Response | tuple[str, int]:
                 return redirect(url_for("auth.profile"))
         else:
             status = 400
-    return render_template("auth/profile.html", preferences=preferences,
-                           password=password), status
+    return render_template("auth/profile.html", preferences=preferences, password=password,
+                           token_form=token_form, new_token=new_token,
+                           tokens=tokens.list_tokens(current_user), now=utcnow()), status
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int) -> Response:
+    token = tokens.revoke_token(current_user._get_current_object(), token_id)
+    flash(_("Token %(name)s revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for("auth.profile") + "#tokens")

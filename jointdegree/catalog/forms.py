@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     DecimalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -30,19 +31,19 @@ class NamesMixin:
                           render_kw={"lang": "en"})
 
 
-def _choices(enum_cls: type[Enum]) -> list[tuple[str, object]]:
-    return [(member.value, LABELS[member]) for member in enum_cls]
+def _choices(enum_cls: type[Enum]) -> list[SelectChoice]:
+    return [SelectChoice(member.value, LABELS[member]) for member in enum_cls]
 
 
-def level_choices() -> list[tuple[str, object]]:
+def level_choices() -> list[SelectChoice]:
     return _choices(DegreeLevel)
 
 
-def credit_system_choices() -> list[tuple[str, object]]:
+def credit_system_choices() -> list[SelectChoice]:
     return _choices(CreditSystem)
 
 
-def status_choices() -> list[tuple[str, object]]:
+def status_choices() -> list[SelectChoice]:
     return _choices(PartnershipStatus)
 
 

@@ -6,6 +6,7 @@ the API and the CLI (demo loader included) all go through these functions.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -14,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from jointdegree.audit.services import record, snapshot
 from jointdegree.auth.models import Role, User
@@ -28,7 +30,7 @@ from jointdegree.catalog.models import (
     Programme,
 )
 from jointdegree.db import session
-from jointdegree.errors import NotFound, ValidationFailed
+from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.notifications.services import notify
 from jointdegree.timezones import is_valid_timezone
 
@@ -76,7 +78,7 @@ def _decimal(value: Any, errors: _Errors, field: str) -> Decimal | None:
     if not number.is_finite() or number <= 0 or number != number.quantize(Decimal("0.1")):
         errors.add(field, _l("Enter a positive number with at most one decimal."))
         return None
-    return number
+    return number.quantize(Decimal("0.1"))  # the column's scale, so reads and writes agree
 
 
 def _clean_names(data: Mapping[str, Any], prefix: str = "name") -> dict[str, str | None]:
@@ -250,6 +252,23 @@ def list_terms(institution: Institution) -> list[AcademicTerm]:
 
 # -- partnerships ---------------------------------------------------------------------------------
 
+def _validate_partnership(data: Mapping[str, Any], errors: _Errors) -> dict[str, Any]:
+    _require_a_name(data, errors)
+    values: dict[str, Any] = _clean_names(data)
+    try:
+        values["status"] = PartnershipStatus(data.get("status") or "")
+    except ValueError:
+        errors.add("status", _l("Unknown status."))
+    try:
+        year = int(str(data.get("first_intake_year")).strip())
+        if not 1990 <= year <= 2100:
+            raise ValueError
+        values["first_intake_year"] = year
+    except ValueError:
+        errors.add("first_intake_year", _l("Enter a year such as 2026."))
+    return values
+
+
 def create_partnership(programme_a: Programme, programme_b: Programme, data: Mapping[str, Any],
                        actor: User | None) -> Partnership:
     """A double degree between two programmes of two different institutions.
@@ -262,21 +281,9 @@ def create_partnership(programme_a: Programme, programme_b: Programme, data: Map
                   {programme_a.institution_id, programme_b.institution_id}, user=actor)
     errors = _Errors()
     code = _code(data.get("code"), errors)
-    _require_a_name(data, errors)
-    values: dict[str, Any] = _clean_names(data)
+    values = _validate_partnership({"status": PartnershipStatus.DRAFT.value, **data}, errors)
     if programme_a.institution_id == programme_b.institution_id:
         errors.add("programme_b", _l("A double degree joins programmes of two institutions."))
-    try:
-        values["status"] = PartnershipStatus(data.get("status") or PartnershipStatus.DRAFT)
-    except ValueError:
-        errors.add("status", _l("Unknown status."))
-    try:
-        year = int(str(data.get("first_intake_year")).strip())
-        if not 1990 <= year <= 2100:
-            raise ValueError
-        values["first_intake_year"] = year
-    except ValueError:
-        errors.add("first_intake_year", _l("Enter a year such as 2026."))
     if code and session.scalar(select(Partnership.id).where(Partnership.code == code)):
         errors.add("code", _l("This code is already used."))
     if session.scalar(select(Partnership.id).where(
@@ -303,8 +310,8 @@ def create_partnership(programme_a: Programme, programme_b: Programme, data: Map
     return partnership
 
 
-def list_partnerships(user: User | None = None) -> list[Partnership]:
-    """All partnerships; a registrar sees their institution's first."""
+def list_partnerships() -> list[Partnership]:
+    """All partnerships, with both programmes and institutions loaded (two extra queries)."""
     query = select(Partnership).options(
         selectinload(Partnership.programme_a).selectinload(Programme.institution),
         selectinload(Partnership.programme_b).selectinload(Programme.institution),
@@ -317,3 +324,78 @@ def get_partnership(partnership_id: int) -> Partnership:
     if partnership is None:
         raise NotFound(_l("No such partnership."))
     return partnership
+
+
+# -- updates (optimistic concurrency) -------------------------------------------------------------
+
+def check_version(obj: Any, expected: int | None) -> None:
+    """Refuse a change made from a stale copy: someone else saved in between."""
+    if expected is not None and expected != obj.version:
+        raise Conflict(_l("Someone else changed this record meanwhile (now version %(v)d). "
+                          "Reload it and apply your change again.", v=obj.version),
+                       code="stale_version")
+
+
+def _commit_versioned() -> None:
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(_l("Someone else changed this record meanwhile. Reload it and apply "
+                          "your change again."), code="stale_version") from None
+
+
+def _merged(obj: Any, changes: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The record's current values with ``changes`` on top, for whole-record validation."""
+    current = {name: getattr(obj, name) for name in fields}
+    for key, value in current.items():
+        if isinstance(value, enum.Enum):
+            current[key] = value.value
+    return current | {k: v for k, v in changes.items() if k in fields}
+
+
+def _update(obj: Any, changes: Mapping[str, Any], actor: User | None,
+            expected_version: int | None, *, permission: str, target: Any,
+            fields: tuple[str, ...], validate: Any, action: str, institution_id: int) -> Any:
+    """The one shape of every update: permission, version, whole-record validation, audit
+    entry with before/after, and a commit that turns a lost race into a conflict."""
+    if actor is not None:
+        authorize(permission, target, user=actor)
+    check_version(obj, expected_version)
+    errors = _Errors()
+    values = validate(_merged(obj, changes, fields), errors)
+    errors.raise_if_any()
+    before = snapshot(obj, fields)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    record(action, obj, actor=actor, before=before, after=snapshot(obj, fields),
+           institution_id=institution_id)
+    _commit_versioned()
+    return obj
+
+
+def update_institution(institution: Institution, changes: Mapping[str, Any], actor: User | None,
+                       expected_version: int | None = None) -> Institution:
+    """Change names, city, time zone, credit system or grading scale (the code stays)."""
+    return _update(institution, changes, actor, expected_version,
+                   permission="institution.edit", target=institution,
+                   fields=INSTITUTION_FIELDS, validate=_validate_institution,
+                   action="institution.update", institution_id=institution.id)
+
+
+def update_programme(programme: Programme, changes: Mapping[str, Any], actor: User | None,
+                     expected_version: int | None = None) -> Programme:
+    return _update(programme, changes, actor, expected_version,
+                   permission="institution.edit", target=programme.institution,
+                   fields=PROGRAMME_FIELDS, validate=_validate_programme,
+                   action="programme.update", institution_id=programme.institution_id)
+
+
+def update_partnership(partnership: Partnership, changes: Mapping[str, Any], actor: User | None,
+                       expected_version: int | None = None) -> Partnership:
+    """Either partner's registrar may rename it, change its status or first intake."""
+    return _update(partnership, changes, actor, expected_version,
+                   permission="partnership.edit", target=partnership,
+                   fields=PARTNERSHIP_FIELDS, validate=_validate_partnership,
+                   action="partnership.update",
+                   institution_id=partnership.programme_a.institution_id)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize
@@ -118,8 +119,8 @@ def new_partnership() -> str | Response | tuple[str, int]:
         return f"{p.institution.code} · {p.code} — {localized(p, 'name')}"
 
     first = [p for p in programmes if own is None or p.institution_id in own]
-    form.programme_a.choices = [(p.id, label(p)) for p in first]
-    form.programme_b.choices = [(p.id, label(p)) for p in programmes
+    form.programme_a.choices = [SelectChoice(str(p.id), label(p)) for p in first]
+    form.programme_b.choices = [SelectChoice(str(p.id), label(p)) for p in programmes
                                 if own is None or p.institution_id not in own]
     if form.validate_on_submit():
         try:

@@ -189,3 +189,31 @@ def test_the_institutions_page_runs_a_fixed_number_of_queries(app, client, world
     client.get("/institutions")
     assert len(query_counter) == few, "queries grow with the number of institutions (N+1)"
     assert before >= few
+
+
+@pytest.mark.postgres
+def test_a_save_racing_another_is_a_conflict_not_an_overwrite(fresh_postgres_url) -> None:
+    """Two registrars save the same programme at the same moment: the second one to commit
+    gets a conflict, and the first one's change survives (the version column guards it)."""
+    from jointdegree import create_app
+    from jointdegree.catalog.models import Programme
+    from jointdegree.db import database
+    from jointdegree.errors import Conflict
+
+    app = create_app({"DATABASE_URL": fresh_postgres_url, "SECRET_KEY": "x"})
+    try:
+        with app.test_request_context():
+            programme_id = make_programme(make_institution()).id
+        with app.test_request_context():
+            mine = services.get_programme(programme_id)  # registrar A reads
+            with database(app).sessionmaker() as other:  # registrar B saves meanwhile
+                other.get(Programme, programme_id).name_zh = "信息学硕士"
+                other.commit()
+            with pytest.raises(Conflict) as caught:
+                services.update_programme(mine, {"name_fr": "Master Informatique"}, actor=None)
+            assert caught.value.code == "stale_version"
+        with database(app).sessionmaker() as check:
+            saved = check.get(Programme, programme_id)
+            assert saved.name_zh == "信息学硕士" and saved.name_fr is None
+    finally:
+        database(app).engine.dispose()

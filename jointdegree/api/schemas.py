@@ -1,0 +1,186 @@
+"""Request and response schemas (pydantic v2). The OpenAPI document is generated from these.
+
+Credits are decimals: they travel as JSON strings ("7.5") so no client turns them into floats.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jointdegree.api.pagination import ListQuery
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Names(Schema):
+    """A text in French, Simplified Chinese and English (any may be missing)."""
+
+    fr: str | None = Field(None, max_length=300, examples=["Master mention Informatique"])
+    zh: str | None = Field(None, max_length=300, examples=["计算机科学硕士"])
+    en: str | None = Field(None, max_length=300, examples=["Master in Computer Science"])
+
+
+def names_of(obj: Any, field: str = "name") -> Names:
+    return Names(fr=getattr(obj, f"{field}_fr"), zh=getattr(obj, f"{field}_zh"),
+                 en=getattr(obj, f"{field}_en"))
+
+
+def names_to_fields(names: Names | None, field: str = "name", partial: bool = False
+                    ) -> dict[str, Any]:
+    """``Names`` → ``{"name_fr": …}``; with ``partial``, only the languages that were sent."""
+    if names is None:
+        return {}
+    sent = names.model_dump(exclude_unset=partial)
+    return {f"{field}_{lang}": value for lang, value in sent.items()}
+
+
+CreditSystemName = Literal["ects", "cn"]
+LevelName = Literal["bachelor", "master", "doctorate"]
+StatusName = Literal["draft", "active", "closed"]
+RoleName = Literal["admin", "registrar", "professor", "student"]
+
+
+class InstitutionOut(Schema):
+    code: str
+    names: Names
+    city: Names
+    country: str = Field(description="ISO 3166-1 alpha-2")
+    timezone: str = Field(description="IANA time zone", examples=["Europe/Paris"])
+    credit_system: CreditSystemName
+    grading_scale: str = Field(examples=["fr-20"])
+    version: int = Field(description="Changes on every update; send it back in If-Match.")
+
+
+class InstitutionIn(Schema):
+    code: str = Field(max_length=32, examples=["UCA"])
+    names: Names
+    city: Names = Names()
+    country: str = Field(min_length=2, max_length=2, examples=["FR"])
+    timezone: str = Field(examples=["Europe/Paris"])
+    credit_system: CreditSystemName
+    grading_scale: str = Field(max_length=32, examples=["fr-20"])
+
+
+class InstitutionPatch(Schema):
+    names: Names | None = None
+    city: Names | None = None
+    country: str | None = Field(None, min_length=2, max_length=2)
+    timezone: str | None = None
+    credit_system: CreditSystemName | None = None
+    grading_scale: str | None = Field(None, max_length=32)
+
+
+class InstitutionQuery(ListQuery):
+    country: str | None = Field(None, description="ISO country code, e.g. CN")
+    credit_system: CreditSystemName | None = None
+
+
+class ProgrammeOut(Schema):
+    id: int
+    institution: str = Field(description="Institution code")
+    code: str
+    names: Names
+    level: LevelName
+    required_credits: Decimal = Field(description="In the institution's own credit system")
+    credit_system: CreditSystemName
+    duration_semesters: int
+    active: bool
+    version: int
+
+
+class ProgrammeIn(Schema):
+    institution: str = Field(description="Institution code", examples=["UCA"])
+    code: str = Field(max_length=32, examples=["M-INFO"])
+    names: Names
+    level: LevelName
+    required_credits: Decimal = Field(gt=0, examples=["120"])
+    duration_semesters: int = Field(ge=1, le=16)
+    active: bool = True
+
+
+class ProgrammePatch(Schema):
+    names: Names | None = None
+    level: LevelName | None = None
+    required_credits: Decimal | None = Field(None, gt=0)
+    duration_semesters: int | None = Field(None, ge=1, le=16)
+    active: bool | None = None
+
+
+class ProgrammeQuery(ListQuery):
+    institution: str | None = Field(None, description="Institution code")
+    level: LevelName | None = None
+    active: bool | None = None
+
+
+class ProgrammeRef(Schema):
+    id: int
+    code: str
+    institution: str
+    names: Names
+
+
+class PartnershipOut(Schema):
+    id: int
+    code: str
+    names: Names
+    status: StatusName
+    first_intake_year: int
+    programmes: list[ProgrammeRef] = Field(min_length=2, max_length=2)
+    version: int
+
+
+class PartnershipIn(Schema):
+    code: str = Field(max_length=32)
+    names: Names
+    programme_a: int = Field(description="Programme id at the first institution")
+    programme_b: int = Field(description="Programme id at the partner institution")
+    first_intake_year: int = Field(ge=1990, le=2100)
+    status: StatusName = "draft"
+
+
+class PartnershipPatch(Schema):
+    names: Names | None = None
+    status: StatusName | None = None
+    first_intake_year: int | None = Field(None, ge=1990, le=2100)
+
+
+class PartnershipQuery(ListQuery):
+    status: StatusName | None = None
+    institution: str | None = Field(None, description="Partnerships involving this institution")
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    display_name: str
+    role: RoleName
+    institution: str | None
+    locale: str | None
+    timezone: str | None
+    version: int
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters, to recognise it")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="Stable machine code, e.g. validation_failed, stale_version")
+    message: str = Field(description="Human message in the request's Accept-Language")
+    fields: dict[str, str] = Field(description="Per-field messages (validation errors)")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
