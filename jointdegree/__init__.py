@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     app.config.update({k: v for k, v in overrides.items() if k not in settings})
+    app.json.ensure_ascii = False  # type: ignore[attr-defined] - 中文 as text, not \u escapes
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

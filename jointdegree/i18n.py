@@ -53,7 +53,8 @@ def negotiate(accept: list[tuple[str, float]]) -> str | None:
 def select_locale() -> str:
     if not has_request_context():  # CLI: messages in English
         return DEFAULT_LOCALE
-    if request.path.startswith("/api/"):  # the API answers in the request's language only
+    if request.path.startswith("/api/") and request.endpoint != "api.docs":
+        # the API answers in the request's language only (the reference page is a web page)
         return negotiate(list(request.accept_languages)) or DEFAULT_LOCALE
     from flask_login import current_user
 

@@ -121,7 +121,7 @@ def create_institution(user: User, body: InstitutionIn) -> Any:
 @endpoint("PATCH", "/institutions/<code>", summary="Change an institution", tag="institutions",
           body=InstitutionPatch, response=InstitutionOut, errors=WRITE_ERRORS, conditional=True)
 def patch_institution(user: User, code: str, body: InstitutionPatch) -> InstitutionOut:
-    """Admins, and the institution's own registrars. Needs ``If-Match: "<version>"``."""
+    """Admins, and the institution's own registrars. Send If-Match with the ETag you read."""
     institution = catalog.get_institution(code)
     version = if_match_version()
     return institution_out(catalog.update_institution(institution, _patch_fields(body), user,
