@@ -217,9 +217,79 @@ def demo_command() -> None:
     click.echo(demo.logins_text())
 
 
+# -- catalog --------------------------------------------------------------------------------------
+
+@cli.group()
+def catalog() -> None:
+    """Course catalogs: import and export."""
+
+
+@catalog.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--institution", "code", required=True, help="Institution code, e.g. UCA.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; save nothing.")
+@with_appcontext
+def catalog_import(path: str, code: str, dry_run: bool) -> None:
+    """Import courses from a CSV or XLSX file (all-or-nothing; updates by course code)."""
+    from pathlib import Path
+
+    from jointdegree.catalog import services, transfer
+    from jointdegree.errors import NotFound
+
+    check_database()
+    try:
+        institution = services.get_institution(code)
+    except NotFound:
+        raise click.ClickException(f"no institution with code {code}") from None
+    data = Path(path).read_bytes()
+    rows = data.count(b"\n")
+    if rows > 2000:
+        with click.progressbar(length=rows, label="checking", file=sys.stderr) as bar:
+            report = transfer.import_catalog(institution, data, path, actor=None,
+                                             dry_run=dry_run, progress=bar.update)
+    else:
+        report = transfer.import_catalog(institution, data, path, actor=None, dry_run=dry_run)
+    if not report.ok:
+        for error in report.errors:
+            where = f"line {error.line}" + (f", column {error.column}" if error.column else "")
+            value = f" {error.value!r}" if error.value else ""
+            click.echo(f"{where}:{value} {error.reason}", err=True)
+        raise click.ClickException(f"{len(report.errors)} problem(s): nothing was imported")
+    verb = "would create" if dry_run else "created"
+    click.echo(f"{report.rows} rows: {verb} {len(report.created)}, "
+               f"{'would update' if dry_run else 'updated'} {len(report.updated)}, "
+               f"unchanged {report.unchanged}")
+
+
+@catalog.command("export")
+@click.option("--institution", "code", required=True, help="Institution code, e.g. UCA.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "ewp"]), default="csv")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: standard output).")
+@with_appcontext
+def catalog_export(code: str, fmt: str, output: str | None) -> None:
+    """Export an institution's catalog as CSV, XLSX or an EWP Courses API document."""
+    from jointdegree.catalog import services
+    from jointdegree.catalog.exports import export_catalog
+    from jointdegree.errors import NotFound
+
+    check_database()
+    try:
+        institution = services.get_institution(code)
+    except NotFound:
+        raise click.ClickException(f"no institution with code {code}") from None
+    data, _mimetype, _filename = export_catalog(institution, fmt)
+    if output:
+        with open(output, "wb") as handle:
+            handle.write(data)
+        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
 def register_commands(app: Any) -> None:
     """Also offer the commands under ``flask --app jointdegree`` and the test CLI runner."""
-    for command in (db, user, token, demo_command):
+    for command in (db, user, token, catalog, demo_command):
         app.cli.add_command(command)
 
 

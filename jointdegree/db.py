@@ -112,6 +112,11 @@ def Credits() -> ExactDecimal:
     return ExactDecimal(5, 1)
 
 
+def Hours() -> ExactDecimal:
+    """Hours of work (contact or self-study): up to 99999.9, half hours allowed."""
+    return ExactDecimal(6, 1)
+
+
 def Grade() -> ExactDecimal:
     """A grade on any scale: three decimals covers 0–20 averages and 4.0 grade points."""
     return ExactDecimal(7, 3)

@@ -7,14 +7,19 @@ holds real data — :func:`load_demo` refuses any database that already has an i
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from jointdegree import tabular
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.services import create_user
 from jointdegree.catalog import services as catalog
-from jointdegree.catalog.models import Institution
+from jointdegree.catalog import transfer
+from jointdegree.catalog.models import Course, Institution, Partnership
 from jointdegree.db import session
 
 DEMO_PASSWORD = "demo-jointdegree"  # noqa: S105 - public demo credential, printed on purpose
@@ -40,13 +45,14 @@ def load_demo(today: date | None = None) -> bool:
     if session.scalar(select(func.count()).select_from(Institution)):
         return False
     nice = catalog.create_institution({
-        "code": "UCA", "country": "FR", "timezone": "Europe/Paris",
+        "code": "UCA", "country": "FR", "timezone": "Europe/Paris", "hei_id": "univ-cotedazur.fr",
         "name_fr": "Université Côte d'Azur", "name_zh": "蔚蓝海岸大学",
         "name_en": "Université Côte d'Azur",
         "city_fr": "Nice", "city_zh": "尼斯", "city_en": "Nice",
         "credit_system": "ects", "grading_scale": "fr-20"}, actor=None)
     haikou = catalog.create_institution({
         "code": "HAINANU", "country": "CN", "timezone": "Asia/Shanghai",
+        "hei_id": "hainanu.edu.cn",
         "name_fr": "Université de Hainan", "name_zh": "海南大学", "name_en": "Hainan University",
         "city_fr": "Haikou", "city_zh": "海口", "city_en": "Haikou",
         "credit_system": "cn", "grading_scale": "cn-100"}, actor=None)
@@ -105,13 +111,53 @@ def load_demo(today: date | None = None) -> bool:
                                    institution_code=code, locale=locale)
     session.commit()
 
-    catalog.create_partnership(master_nice, master_haikou, {
+    partnership = catalog.create_partnership(master_nice, master_haikou, {
         "code": "NICE-HAIKOU-CS", "status": "active", "first_intake_year": first,
         "name_fr": "Double diplôme de master en informatique Nice–Haikou",
         "name_zh": "尼斯–海口计算机科学硕士双学位项目",
         "name_en": "Nice–Haikou double master's degree in computer science"},
         actor=users["registrar.nice@example.org"])
+    _load_catalogs(nice, haikou, first, users["registrar.nice@example.org"],
+                   users["registrar.haikou@example.org"])
+    _load_equivalences(partnership, users["registrar.nice@example.org"],
+                       users["registrar.haikou@example.org"], first)
     return True
+
+
+DATA = Path(__file__).resolve().parent / "demo_data"
+
+
+def _load_catalogs(nice: Institution, haikou: Institution, year: int, reg_nice: User,
+                   reg_haikou: User) -> None:
+    """The shipped catalogs go through the real importer, terms mapped to this year's codes."""
+    for institution, filename, registrar in ((nice, "uca_courses.csv", reg_nice),
+                                             (haikou, "hainanu_courses.csv", reg_haikou)):
+        rows = list(csv.DictReader(io.StringIO((DATA / filename).read_text(encoding="utf-8"))))
+        for row in rows:
+            row["terms"] = ";".join(f"{year}-{t.strip()}" for t in row["terms"].split(";")
+                                    if t.strip())
+        report = transfer.import_catalog(institution, tabular.csv_bytes(
+            list(rows[0]), ([row[c] for c in rows[0]] for row in rows)), filename, registrar)
+        if not report.applied:
+            raise RuntimeError(f"demo catalog {filename} does not import: {report.errors[:3]}")
+
+
+def _load_equivalences(partnership: Partnership, reg_nice: User, reg_haikou: User,
+                       year: int) -> None:
+    from jointdegree.matching import equivalences, rules
+
+    rules.set_rule(partnership, {"kind": "any", "method": "ratio", "ects_per_cn": "1.5",
+                                 "hours_per_ects": "27.5", "contact_hours_per_cn": "16",
+                                 "step": "0.5", "cn_step": "0.5", "rounding": "half_up",
+                                 "credited": True}, reg_nice)
+    codes = {code: course_id for course_id, code in session.execute(
+        select(Course.id, Course.code)).tuples()}
+    for row in csv.DictReader(io.StringIO((DATA / "equivalences.csv").read_text("utf-8"))):
+        ids = [codes[c.strip()] for side in ("uca_codes", "hainanu_codes")
+               for c in row[side].split(";") if c.strip()]
+        item = equivalences.propose(partnership, ids, year, None, row["note"], reg_nice)
+        if row["status"] == "approved":
+            equivalences.approve(item, reg_haikou)
 
 
 def logins_text() -> str:

@@ -8,7 +8,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from jointdegree.auth.models import Role
-from jointdegree.catalog.models import CreditSystem, DegreeLevel, PartnershipStatus
+from jointdegree.catalog.models import (
+    CourseDelivery,
+    CourseKind,
+    CourseStatus,
+    CreditSystem,
+    DegreeLevel,
+    PartnershipStatus,
+)
 
 LABELS: dict[Enum, Any] = {
     Role.ADMIN: _l("Administrator"),
@@ -23,6 +30,15 @@ LABELS: dict[Enum, Any] = {
     PartnershipStatus.DRAFT: _l("Draft"),
     PartnershipStatus.ACTIVE: _l("Active"),
     PartnershipStatus.CLOSED: _l("Closed"),
+    CourseDelivery.ON_CAMPUS: _l("On campus"),
+    CourseDelivery.REMOTE: _l("Remote (videoconference)"),
+    CourseDelivery.HYBRID: _l("Hybrid"),
+    CourseKind.LECTURE: _l("Lecture"),
+    CourseKind.LAB: _l("Lab / practical"),
+    CourseKind.THESIS: _l("Thesis"),
+    CourseKind.INTERNSHIP: _l("Internship"),
+    CourseStatus.ACTIVE: _l("Active"),
+    CourseStatus.RETIRED: _l("Retired"),
 }
 
 

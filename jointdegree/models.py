@@ -2,9 +2,29 @@
 
 from jointdegree.audit.models import AuditLogEntry
 from jointdegree.auth.models import ApiToken, LoginAttempt, User
-from jointdegree.catalog.models import AcademicTerm, Institution, Partnership, Programme
+from jointdegree.catalog.models import (
+    AcademicTerm,
+    Course,
+    CourseLanguage,
+    Institution,
+    Partnership,
+    Programme,
+)
 from jointdegree.db import Base
+from jointdegree.files.models import Upload
+from jointdegree.matching.models import (
+    CourseSyllabus,
+    CreditRuleRow,
+    Equivalence,
+    EquivalenceCourse,
+    EquivalenceDecision,
+    FacultyReview,
+)
 from jointdegree.notifications.models import Notification
 
-__all__ = ["AcademicTerm", "ApiToken", "AuditLogEntry", "Base", "Institution", "LoginAttempt",
-           "Notification", "Partnership", "Programme", "User"]
+__all__ = [
+    "AcademicTerm", "ApiToken", "AuditLogEntry", "Base", "Course", "CourseLanguage",
+    "CourseSyllabus", "CreditRuleRow", "Equivalence", "EquivalenceCourse", "EquivalenceDecision",
+    "FacultyReview", "Institution", "LoginAttempt", "Notification", "Partnership", "Programme",
+    "Upload", "User",
+]

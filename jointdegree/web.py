@@ -41,6 +41,7 @@ def _load_user(session_id: str) -> Any:
 NAVIGATION: list[tuple[str, Any, frozenset[Role]]] = [
     ("home.index", _l("Home"), frozenset(Role)),
     ("catalog.institutions", _l("Institutions"), frozenset(Role)),
+    ("courses.search", _l("Courses"), frozenset(Role)),
     ("catalog.partnerships", _l("Double degrees"), frozenset(Role)),
 ]
 
@@ -65,23 +66,33 @@ def _format_datetime(value: datetime | None, fmt: str = "medium") -> str:
     return "" if value is None else format_datetime(value, fmt)
 
 
+def _isced_name(code: str) -> str:
+    from jointdegree.catalog.isced import isced_name
+    from jointdegree.i18n import current_locale_code
+
+    lang = {"zh_Hans": "zh"}.get(current_locale_code(), current_locale_code())
+    return isced_name(code, lang) or ""
+
+
 def init_app(app: Flask) -> None:
     from jointdegree import api
     from jointdegree.auth.views import bp as auth_bp
+    from jointdegree.catalog.course_views import bp as courses_bp
     from jointdegree.catalog.views import bp as catalog_bp
     from jointdegree.home.views import bp as home_bp
+    from jointdegree.matching.views import bp as matching_bp
     from jointdegree.notifications.views import bp as notifications_bp
 
     csrf.init_app(app)
     login_manager.init_app(app)
-    for blueprint in (auth_bp, home_bp, catalog_bp, notifications_bp):
+    for blueprint in (auth_bp, home_bp, catalog_bp, courses_bp, matching_bp, notifications_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
 
     app.jinja_env.filters.update(credits=_format_credits, date=_format_date,
                                  datetime=_format_datetime)
     app.jinja_env.globals.update(can=can, Role=Role, label=label, role_label=label,
-                                 credit_unit=credit_unit)
+                                 credit_unit=credit_unit, isced_name=_isced_name)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:

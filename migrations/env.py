@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from jointdegree.db import make_engine
+from jointdegree.db import ExactDecimal, UTCDateTime, make_engine
 from jointdegree.models import Base
 
 config = context.config
@@ -20,9 +20,19 @@ def _url() -> str:
     return create_app().config["DATABASE_URL"]
 
 
+def _render_item(type_, obj, autogen_context):
+    """Write the app's column types as plain SQLAlchemy types: a migration must not depend on
+    application code that may change after it."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, ExactDecimal):
+        return f"sa.Numeric({obj.impl.precision}, {obj.impl.scale})"
+    return False
+
+
 def _configure(**kwargs) -> None:
     context.configure(target_metadata=target_metadata, render_as_batch=True, compare_type=True,
-                      **kwargs)
+                      render_item=_render_item, **kwargs)
 
 
 def run_offline() -> None:

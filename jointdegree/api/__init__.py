@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from jointdegree.api import docs, resources  # noqa: F401 - importing registers the routes
+from jointdegree.api import (  # noqa: F401 - importing registers the routes
+    docs,
+    matching_resources,
+    resources,
+)
 from jointdegree.api.errors import from_service_error
 from jointdegree.api.registry import bp
 from jointdegree.errors import ServiceError

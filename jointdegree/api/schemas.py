@@ -184,3 +184,146 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error: ErrorDetail
+
+
+LangCode = str
+DeliveryName = Literal["on_campus", "remote", "hybrid"]
+KindName = Literal["lecture", "lab", "thesis", "internship"]
+CourseStatusName = Literal["active", "retired"]
+
+
+class CourseOut(Schema):
+    id: int
+    institution: str
+    code: str
+    titles: Names
+    descriptions: Names
+    outcomes: Names
+    credits: Decimal = Field(description="In the institution's own credit system")
+    credit_system: CreditSystemName
+    contact_hours: Decimal | None
+    self_study_hours: Decimal | None
+    level: str = Field(description="As the institution names it: licence, master, 本科, 研究生…")
+    cycle: LevelName
+    isced: str | None = Field(description="ISCED-F 2013 field code")
+    languages: list[str]
+    terms: list[str] = Field(description="Codes of the terms when it is offered")
+    delivery: DeliveryName
+    kind: KindName
+    prerequisites: list[str] = Field(description="Codes of required courses")
+    status: CourseStatusName
+    version: int
+
+
+class CourseIn(Schema):
+    """A new course; fields as in the catalog import file."""
+
+    institution: str = Field(examples=["UCA"])
+    code: str = Field(max_length=32, examples=["M1-INF-02"])
+    titles: Names
+    descriptions: Names = Names()
+    outcomes: Names = Names()
+    credits: Decimal = Field(gt=0, examples=["6"])
+    contact_hours: Decimal | None = Field(None, gt=0)
+    self_study_hours: Decimal | None = Field(None, gt=0)
+    level: str = Field(examples=["master", "研究生"])
+    isced: str | None = Field(None, pattern=r"^\d{4}$")
+    languages: list[str] = []
+    terms: list[str] = []
+    delivery: DeliveryName = "on_campus"
+    kind: KindName = "lecture"
+    prerequisites: list[str] = []
+    status: CourseStatusName = "active"
+
+
+class CoursePatch(Schema):
+    code: str | None = Field(None, max_length=32)
+    titles: Names | None = None
+    descriptions: Names | None = None
+    outcomes: Names | None = None
+    credits: Decimal | None = Field(None, gt=0)
+    contact_hours: Decimal | None = Field(None, gt=0)
+    self_study_hours: Decimal | None = Field(None, gt=0)
+    level: str | None = None
+    isced: str | None = Field(None, pattern=r"^\d{4}$")
+    languages: list[str] | None = None
+    terms: list[str] | None = None
+    delivery: DeliveryName | None = None
+    kind: KindName | None = None
+    prerequisites: list[str] | None = None
+    status: CourseStatusName | None = None
+
+
+class CourseQuery(ListQuery):
+    q: str | None = Field(None, description="Text in any language (code, titles); accents "
+                                            "optional, Chinese substrings match")
+    institution: str | None = None
+    level: LevelName | None = Field(None, description="The common cycle")
+    isced: str | None = Field(None, description="ISCED-F code or its prefix, e.g. 06")
+    credits_min: Decimal | None = None
+    credits_max: Decimal | None = None
+    language: str | None = None
+    term: str | None = None
+    delivery: DeliveryName | None = None
+    status: CourseStatusName | None = "active"
+
+
+class EquivalenceSideOut(Schema):
+    institution: str
+    courses: list[str]
+    credits: Decimal = Field(description="Total in the institution's own system")
+    ects: Decimal | None = Field(description="Total converted to ECTS by the partnership's rules")
+
+
+class EquivalenceOut(Schema):
+    id: int
+    partnership: str
+    status: Literal["proposed", "approved", "rejected", "expired"]
+    first_year: int
+    last_year: int | None
+    note: str | None
+    sides: list[EquivalenceSideOut]
+    difference: Decimal | None = Field(description="Relative difference of the ECTS totals")
+    warning: bool = Field(description="The difference exceeds the partnership's tolerance")
+    review_needed: bool
+    approved_by: list[str] = Field(description="Institutions that approved")
+    version: int
+
+
+class EquivalenceIn(Schema):
+    partnership: str = Field(description="Partnership code")
+    courses: list[int] = Field(min_length=2, description="Course ids from both institutions")
+    first_year: int = Field(ge=1990, le=2100)
+    last_year: int | None = Field(None, ge=1990, le=2100)
+    note: str | None = None
+
+
+class EquivalenceQuery(ListQuery):
+    partnership: str | None = None
+    status: Literal["proposed", "approved", "rejected", "expired"] | None = None
+    course: int | None = Field(None, description="Equivalences that include this course id")
+
+
+class RejectIn(Schema):
+    reason: str = Field(min_length=1)
+
+
+class ConversionIn(Schema):
+    partnership: str
+    from_system: CreditSystemName
+    to_system: CreditSystemName | None = Field(None, description="Default: the other system")
+    amount: Decimal | None = Field(None, gt=0)
+    kind: KindName = "lecture"
+    contact_hours: Decimal | None = Field(None, gt=0)
+    total_hours: Decimal | None = Field(None, gt=0)
+
+
+class ConversionOut(Schema):
+    amount: Decimal
+    exact: Decimal
+    from_system: CreditSystemName
+    to_system: CreditSystemName
+    method: str
+    kind: KindName
+    explanation: str
+    rule: dict[str, Any] | None

@@ -35,7 +35,7 @@ from jointdegree.notifications.services import notify
 from jointdegree.timezones import is_valid_timezone
 
 INSTITUTION_FIELDS = ("code", "name_fr", "name_zh", "name_en", "country", "city_fr", "city_zh",
-                      "city_en", "timezone", "credit_system", "grading_scale")
+                      "city_en", "timezone", "credit_system", "grading_scale", "hei_id")
 PROGRAMME_FIELDS = ("code", "name_fr", "name_zh", "name_en", "level", "required_credits",
                     "duration_semesters", "active")
 TERM_FIELDS = ("code", "academic_year", "name_fr", "name_zh", "name_en", "starts_on", "ends_on")
@@ -125,6 +125,11 @@ def _validate_institution(data: Mapping[str, Any], errors: _Errors) -> dict[str,
     if not scale or len(scale) > 32:
         errors.add("grading_scale", _l("Give the code of the grading scale."))
     values["grading_scale"] = scale
+    hei_id = str(data.get("hei_id") or "").strip().lower() or None
+    if hei_id is not None and (len(hei_id) > 100 or "." not in hei_id or " " in hei_id):
+        errors.add("hei_id", _l("An EWP identifier is the institution's domain, such as "
+                                "univ-cotedazur.fr."))
+    values["hei_id"] = hei_id
     return values
 
 
@@ -336,7 +341,7 @@ def check_version(obj: Any, expected: int | None) -> None:
                        code="stale_version")
 
 
-def _commit_versioned() -> None:
+def commit_versioned() -> None:
     try:
         session.commit()
     except StaleDataError:
@@ -370,7 +375,7 @@ def _update(obj: Any, changes: Mapping[str, Any], actor: User | None,
         setattr(obj, key, value)
     record(action, obj, actor=actor, before=before, after=snapshot(obj, fields),
            institution_id=institution_id)
-    _commit_versioned()
+    commit_versioned()
     return obj
 
 

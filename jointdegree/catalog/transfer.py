@@ -1,0 +1,255 @@
+"""Catalog import and export (CSV, XLSX; EWP in :mod:`jointdegree.catalog.ewp`).
+
+Import is all-or-nothing: every row is checked first, and a file with any bad row saves nothing
+and reports every problem (line, column, value, reason). Re-importing updates courses by code and
+leaves unchanged ones alone, so export → import round-trips without a single change.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
+
+from jointdegree.audit.models import AuditLogEntry
+from jointdegree.audit.services import current_channel
+from jointdegree.audit.services import record as audit
+from jointdegree.auth.models import User
+from jointdegree.auth.policy import authorize
+from jointdegree.catalog import courses as course_service
+from jointdegree.catalog.models import Course, Institution
+from jointdegree.catalog.records import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    CourseRecord,
+    RowError,
+    check_file,
+    parse_row,
+    unneutralise,
+)
+from jointdegree.db import session, utcnow
+from jointdegree.tabular import csv_bytes, xlsx_bytes
+
+MAX_ERRORS_REPORTED = 1000  # a file wrong everywhere still gets a readable report
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (not UTF-8, not a spreadsheet, wrong header)."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(e.reason for e in errors))
+        self.errors = errors
+
+
+def _check_header(header: Sequence[str]) -> None:
+    names = [h.strip() for h in header]
+    errors = [RowError(1, name, name, "unknown column") for name in names
+              if name and name not in COLUMNS]
+    errors += [RowError(1, name, "", "missing column") for name in sorted(REQUIRED_COLUMNS)
+               if name not in names]
+    errors += [RowError(1, name, name, "column given twice") for name in set(names)
+               if name and names.count(name) > 1]
+    if errors:
+        raise FileProblem(errors)
+
+
+def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV (UTF-8, BOM or not) or XLSX file."""
+    if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileProblem([RowError(0, "", "", f"the file is not UTF-8 text (byte "
+                                               f"{exc.start}); save it as CSV UTF-8")]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileProblem([RowError(1, "", "", "the file is empty")]) from None
+    _check_header(header)
+    names = [h.strip() for h in header]
+    rows = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(names):
+            extra = ", ".join(v for v in values[len(names):] if v.strip())
+            if extra:
+                raise FileProblem([RowError(reader.line_num, "", extra,
+                                            "more cells than columns in the header")])
+        rows.append((reader.line_num, {name: unneutralise(value)
+                                       for name, value in zip(names, values, strict=False)}))
+    return rows
+
+
+def _read_xlsx(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise FileProblem([RowError(0, "", "", "the file is not a readable .xlsx workbook")]
+                          ) from None
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        header = [str(cell or "").strip() for cell in next(iterator)]
+    except StopIteration:
+        raise FileProblem([RowError(1, "", "", "the sheet is empty")]) from None
+    _check_header(header)
+    rows = []
+    for number, values in enumerate(iterator, start=2):
+        cells = ["" if v is None else _cell_text(v) for v in values]
+        if not any(c.strip() for c in cells):
+            continue
+        rows.append((number, {name: unneutralise(value)
+                              for name, value in zip(header, cells, strict=False) if name}))
+    workbook.close()
+    return rows
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def plan(institution: Institution, rows: list[tuple[int, dict[str, str]]],
+         progress: Progress | None = None) -> tuple[list[tuple[int, CourseRecord]],
+                                                     list[RowError]]:
+    """Validate every row and the file as a whole; nothing is written."""
+    terms = frozenset(course_service.term_codes(institution))
+    records: list[tuple[int, CourseRecord]] = []
+    errors: list[RowError] = []
+    for index, (line, row) in enumerate(rows, start=1):
+        record, row_errors = parse_row(row, line, known_terms=terms)
+        if record is not None:
+            records.append((line, record))
+        errors.extend(row_errors)
+        if progress and index % 500 == 0:
+            progress(500)
+    if progress:
+        progress(len(rows) % 500)
+    errors.extend(check_file(records, frozenset(course_service.course_codes(institution))))
+    errors.sort(key=lambda e: (e.line, COLUMNS.index(e.column) if e.column in COLUMNS else -1))
+    return records, errors[:MAX_ERRORS_REPORTED]
+
+
+def import_catalog(institution: Institution, data: bytes, filename: str, actor: User | None,
+                   dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+    """Check a whole file, then (unless ``dry_run`` or any error) create and update courses."""
+    if actor is not None:
+        authorize("institution.edit", institution, user=actor)
+    try:
+        rows = read_rows(data, filename)
+    except FileProblem as problem:
+        return ImportReport(errors=problem.errors)
+    records, errors = plan(institution, rows, progress)
+    report = ImportReport(rows=len(rows), errors=errors)
+    existing = {c.code: c for c in session.scalars(
+        select(Course).where(Course.institution_id == institution.id).options(
+            selectinload(Course.terms), selectinload(Course.prerequisites),
+            selectinload(Course.language_rows)))}
+    new: list[CourseRecord] = []
+    changed: list[tuple[Course, CourseRecord, CourseRecord]] = []
+    for _line, record in records:
+        course = existing.get(record.code)
+        if course is None:
+            new.append(record)
+            continue
+        before = course_service.to_record(course)
+        if before == record:
+            report.unchanged += 1
+        else:
+            changed.append((course, before, record))
+    report.created = [r.code for r in new]
+    report.updated = [c.code for c, _b, _r in changed]
+    if errors or dry_run:
+        return report
+    _apply(institution, new, changed, actor)
+    report.applied = True
+    return report
+
+
+def _apply(institution: Institution, new: list[CourseRecord],
+           changed: list[tuple[Course, CourseRecord, CourseRecord]], actor: User | None) -> None:
+    now = utcnow()
+    actor_id = getattr(actor, "id", None)
+    created_ids: list[tuple[int, CourseRecord]] = []
+    if new:
+        values = [course_service.column_values(r) | {
+            "institution_id": institution.id, "created_at": now, "updated_at": now,
+            "updated_by_id": actor_id, "version": 1} for r in new]
+        result = session.execute(insert(Course).returning(Course.id, sort_by_parameter_order=True),
+                                 values)
+        created_ids = list(zip(result.scalars().all(), new, strict=True))
+    for course, _before, record in changed:
+        for key, value in course_service.column_values(record).items():
+            setattr(course, key, value)
+        course.updated_at = now
+        course.updated_by_id = actor_id
+    session.flush()
+    updated_ids = [(course.id, record) for course, _b, record in changed]
+    course_service.remove_links([cid for cid, _r in updated_ids])
+    codes = course_service.course_codes(institution)
+    course_service.insert_links(created_ids + updated_ids,
+                                course_service.term_codes(institution), codes)
+    channel = current_channel()
+    entries = [{"at": now, "actor_id": actor_id, "channel": channel, "action": "course.create",
+                "entity_type": "courses", "entity_id": str(cid), "institution_id": institution.id,
+                "before": None, "after": course_service.audit_view(record)}
+               for cid, record in created_ids]
+    entries += [{"at": now, "actor_id": actor_id, "channel": channel, "action": "course.update",
+                 "entity_type": "courses", "entity_id": str(course.id),
+                 "institution_id": institution.id,
+                 "before": course_service.audit_view(before),
+                 "after": course_service.audit_view(record)}
+                for course, before, record in changed]
+    if entries:
+        session.execute(insert(AuditLogEntry), entries)
+    course_service.run_change_hooks([(c.id, before, record) for c, before, record in changed])
+    audit("catalog.import", institution, actor=actor, institution_id=institution.id,
+          after={"created": len(created_ids), "updated": len(changed)})
+    session.commit()
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+def export_rows(institution: Institution) -> Iterator[dict[str, str]]:
+    for course in course_service.institution_courses(institution):
+        yield course_service.to_record(course).to_row()
+
+
+def to_csv(rows: Iterator[dict[str, str]]) -> bytes:
+    return csv_bytes(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
+
+
+def to_xlsx(rows: Iterator[dict[str, str]]) -> bytes:
+    """The catalog sheet, and a second sheet explaining every column."""
+    from jointdegree.catalog.records import COLUMN_HELP
+
+    return xlsx_bytes([
+        ("courses", COLUMNS, ([row[c] for c in COLUMNS] for row in rows)),
+        ("columns", ("column", "meaning"), ((c, COLUMN_HELP.get(c, "")) for c in COLUMNS)),
+    ])

@@ -1,0 +1,1 @@
+"""Course equivalences, credit and grade conversion between the partners systems."""
