@@ -151,7 +151,7 @@ def _load_equivalences(partnership: Partnership, reg_nice: User, reg_haikou: Use
                                  "step": "0.5", "cn_step": "0.5", "rounding": "half_up",
                                  "credited": True}, reg_nice)
     codes = {code: course_id for course_id, code in session.execute(
-        select(Course.id, Course.code)).tuples()}
+        select(Course.id, Course.code))}
     for row in csv.DictReader(io.StringIO((DATA / "equivalences.csv").read_text("utf-8"))):
         ids = [codes[c.strip()] for side in ("uca_codes", "hainanu_codes")
                for c in row[side].split(";") if c.strip()]

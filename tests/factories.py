@@ -10,8 +10,10 @@ import pytest
 
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.services import create_user
+from jointdegree.catalog import courses
 from jointdegree.catalog import services as catalog
 from jointdegree.catalog.models import Institution, Partnership, Programme
+from jointdegree.catalog.records import COLUMNS
 from jointdegree.db import session
 from tests.support import PASSWORD
 
@@ -82,3 +84,35 @@ def _world() -> dict[str, Any]:
     partnership = make_partnership(p_nice, p_haikou, "NH-CS", actor=people["registrar_nice"])
     return {"nice": nice, "haikou": haikou, "p_nice": p_nice, "p_haikou": p_haikou,
             "partnership": partnership, **people}
+
+
+def course_row(code: str, **values: str) -> dict[str, str]:
+    """A valid catalog row with the given overrides."""
+    row = dict.fromkeys(COLUMNS, "")
+    row.update({"code": code, "title_en": f"Course {code}", "credits": "6", "level": "master",
+                "languages": "fr;en", "delivery": "on_campus", "kind": "lecture",
+                "status": "active"})
+    row.update(values)
+    return row
+
+
+@pytest.fixture
+def catalog_world(app: Any, world: dict[str, Any]) -> dict[str, Any]:
+    """The world plus a few courses on each side."""
+    with app.test_request_context():
+        made = {
+            "bdd": courses.create_course(world["nice"], course_row(
+                "M1-BDA", title_fr="Bases de données avancées", title_en="Advanced databases",
+                contact_hours="54", self_study_hours="96", isced="0612", terms="2026-S1"),
+                None),
+            "ml": courses.create_course(world["nice"], course_row(
+                "M1-ML", title_fr="Apprentissage automatique", isced="0613"), None),
+            "db_cn": courses.create_course(world["haikou"], course_row(
+                "CS5102", title_zh="数据库系统原理", title_en="Database systems",
+                credits="2", level="研究生", languages="zh", contact_hours="32",
+                self_study_hours="64", isced="0612"), None),
+            "ml_cn": courses.create_course(world["haikou"], course_row(
+                "CS5201", title_zh="机器学习", title_en="", credits="3", level="研究生",
+                languages="zh;en", delivery="remote", isced="0613"), None),
+        }
+    return world | made

@@ -21,8 +21,11 @@ from jointdegree.auth.policy import authorize
 from jointdegree.catalog.models import (
     AcademicTerm,
     Course,
+    CourseDelivery,
+    CourseKind,
     CourseLanguage,
     CourseStatus,
+    DegreeLevel,
     Institution,
     course_prerequisites,
     course_terms,
@@ -96,8 +99,9 @@ def column_values(record: CourseRecord) -> dict[str, Any]:
     values: dict[str, Any] = {
         "code": record.code, "credits": record.credits, "contact_hours": record.contact_hours,
         "self_study_hours": record.self_study_hours, "national_level": record.level,
-        "cycle": record.cycle, "isced": record.isced, "delivery": record.delivery,
-        "kind": record.kind, "status": record.status, "search_text": search_text(record),
+        "cycle": DegreeLevel(record.cycle), "isced": record.isced,
+        "delivery": CourseDelivery(record.delivery), "kind": CourseKind(record.kind),
+        "status": CourseStatus(record.status), "search_text": search_text(record),
     }
     for lang in LANGS:
         values[f"title_{lang}"] = record.titles.get(lang)
@@ -117,12 +121,12 @@ def _errors_to_fields(errors: Sequence[RowError]) -> dict[str, str]:
 
 def term_codes(institution: Institution) -> dict[str, int]:
     return dict(session.execute(select(AcademicTerm.code, AcademicTerm.id).where(
-        AcademicTerm.institution_id == institution.id)).tuples().all())
+        AcademicTerm.institution_id == institution.id)).all())
 
 
 def course_codes(institution: Institution) -> dict[str, int]:
     return dict(session.execute(select(Course.code, Course.id).where(
-        Course.institution_id == institution.id)).tuples().all())
+        Course.institution_id == institution.id)).all())
 
 
 def validate(institution: Institution, data: Mapping[str, Any],

@@ -219,18 +219,27 @@ def parse_row(row: Mapping[str, str | None], line: int,
 
 
 def check_file(records: Iterable[tuple[int, CourseRecord]],
-               existing_codes: frozenset[str] = frozenset()) -> list[RowError]:
-    """Cross-row problems: a code twice in the file, a prerequisite that exists nowhere."""
+               existing_codes: frozenset[str] = frozenset(),
+               codes: Iterable[tuple[int, str]] | None = None) -> list[RowError]:
+    """Cross-row problems: a code twice in the file, a prerequisite that exists nowhere.
+
+    ``codes`` are the (line, code) pairs of every row, valid or not, so a duplicate is reported
+    even when the other row has problems of its own.
+    """
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
     rows = list(records)
-    for line, record in rows:
-        if record.code in seen:
-            first = seen[record.code]
-            errors.append(RowError(line, "code", record.code,
+    seen: dict[str, int] = {}
+    all_codes = list(codes) if codes is not None else [(line, r.code) for line, r in rows]
+    for line, code in all_codes:
+        code = code.strip().upper()
+        if not code:
+            continue
+        if code in seen:
+            first = seen[code]
+            errors.append(RowError(line, "code", code,
                                    f"duplicated code in the file (also on line {first})"))
         else:
-            seen[record.code] = line
+            seen[code] = line
     known = set(seen) | set(existing_codes)
     for line, record in rows:
         for prerequisite in record.prerequisites:

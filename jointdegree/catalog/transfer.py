@@ -151,7 +151,8 @@ def plan(institution: Institution, rows: list[tuple[int, dict[str, str]]],
             progress(500)
     if progress:
         progress(len(rows) % 500)
-    errors.extend(check_file(records, frozenset(course_service.course_codes(institution))))
+    errors.extend(check_file(records, frozenset(course_service.course_codes(institution)),
+                             codes=[(line, row.get("code") or "") for line, row in rows]))
     errors.sort(key=lambda e: (e.line, COLUMNS.index(e.column) if e.column in COLUMNS else -1))
     return records, errors[:MAX_ERRORS_REPORTED]
 
@@ -187,7 +188,8 @@ def import_catalog(institution: Institution, data: bytes, filename: str, actor: 
     report.updated = [c.code for c, _b, _r in changed]
     if errors or dry_run:
         return report
-    _apply(institution, new, changed, actor)
+    if new or changed:
+        _apply(institution, new, changed, actor)
     report.applied = True
     return report
 

@@ -409,3 +409,28 @@ def needing_review(user: User) -> list[Equivalence]:
     candidates = session.scalars(select(Equivalence).options(*LOAD).where(
         and_(Equivalence.review_needed.is_(True)))).all()
     return [e for e in candidates if user.institution_id in e.partnership.institution_ids()]
+
+
+# -- suggestions ----------------------------------------------------------------------------------
+
+def suggestions(course: Course, partnership: Partnership, limit: int = 5) -> list[Any]:
+    """The partner's courses most likely equivalent to ``course``, each with its reasons."""
+    from jointdegree.catalog.courses import institution_courses, to_record
+    from jointdegree.matching.suggest import Candidate, suggest
+
+    rules = rule_service.rule_set(partnership)
+    partner_id = next(iter(partnership.institution_ids() - {course.institution_id}), None)
+    partner = next((p.institution for p in partnership.programmes
+                    if p.institution_id == partner_id), None)
+    if partner is None:
+        return []
+
+    def candidate(item: Course) -> Candidate:
+        try:
+            ects = rule_service.to_ects(item, rules).amount
+        except ValueError:
+            ects = None
+        return Candidate(record=to_record(item), ects=ects, key=item)
+
+    return suggest(candidate(course), [candidate(c) for c in institution_courses(partner)],
+                   limit=limit)

@@ -122,10 +122,10 @@ def propose(partnership_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     form = ProposeForm(first_year=service.current_academic_year())
     side_a, side_b = _course_choices(partnership)
     form.courses_a.choices, form.courses_b.choices = side_a, side_b
-    preselect = request.args.get("course", type=int)
+    preselect = [str(i) for i in request.args.getlist("course", type=int)]
     if request.method == "GET" and preselect:
-        form.courses_a.data = [str(preselect)]
-        form.courses_b.data = [str(preselect)]
+        form.courses_a.data = [i for i in preselect if i in {v for v, _ in side_a}]
+        form.courses_b.data = [i for i in preselect if i in {v for v, _ in side_b}]
     if form.validate_on_submit():
         ids = [int(i) for i in (form.courses_a.data or []) + (form.courses_b.data or [])]
         try:
@@ -232,6 +232,23 @@ def request_review(equivalence_id: int) -> WerkzeugResponse:
         else:
             flash(_("Review requested from %(name)s.", name=professor.display_name), "success")
     return redirect(url_for("matching.equivalence", equivalence_id=item.id))
+
+
+@bp.route("/courses/<int:course_id>/suggestions")
+@login_required
+def suggestions(course_id: int) -> str:
+    """Ranked partner courses that could be equivalent, each with why it is suggested."""
+    course = course_service.get_course(course_id)
+    partnerships = [p for p in catalog.list_partnerships()
+                    if course.institution_id in p.institution_ids()]
+    chosen = next((p for p in partnerships
+                   if p.id == request.args.get("partnership", type=int)),
+                  partnerships[0] if partnerships else None)
+    items = service.suggestions(course, chosen) if chosen is not None else []
+    return render_template("matching/suggestions.html", course=course, items=items,
+                           partnership=chosen, partnerships=partnerships,
+                           can_propose=chosen is not None
+                           and can(current_user, "equivalence.propose", chosen))
 
 
 # -- faculty review -------------------------------------------------------------------------------
