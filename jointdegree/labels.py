@@ -16,6 +16,7 @@ from jointdegree.catalog.models import (
     DegreeLevel,
     PartnershipStatus,
 )
+from jointdegree.matching.models import EquivalenceStatus, Recommendation
 
 LABELS: dict[Enum, Any] = {
     Role.ADMIN: _l("Administrator"),
@@ -39,6 +40,13 @@ LABELS: dict[Enum, Any] = {
     CourseKind.INTERNSHIP: _l("Internship"),
     CourseStatus.ACTIVE: _l("Active"),
     CourseStatus.RETIRED: _l("Retired"),
+    EquivalenceStatus.PROPOSED: _l("Proposed"),
+    EquivalenceStatus.APPROVED: _l("Approved"),
+    EquivalenceStatus.REJECTED: _l("Rejected"),
+    EquivalenceStatus.EXPIRED: _l("Expired"),
+    Recommendation.APPROVE: _l("Approve"),
+    Recommendation.REJECT: _l("Reject"),
+    Recommendation.REVISE: _l("Revise (change the courses or credits)"),
 }
 
 

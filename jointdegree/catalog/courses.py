@@ -308,7 +308,7 @@ def insert_links(rows: Sequence[tuple[int, CourseRecord]], terms: Mapping[str, i
     required = [{"course_id": cid, "prerequisite_id": codes[code]} for cid, rec in rows
                 for code in rec.prerequisites]
     if languages:
-        session.execute(insert(CourseLanguage), languages)
+        session.execute(insert(CourseLanguage.__table__), languages)
     if offered:
         session.execute(insert(course_terms), offered)
     if required:

@@ -119,8 +119,13 @@ def format_decimal(value: Decimal | None) -> str:
     return text
 
 
+_SEPARATORS = re.compile(r"[;；,，]")
+
+
 def _split(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in re.split(r"[;；,，]", value) if part.strip())
+    if not value:
+        return ()
+    return tuple(part.strip() for part in _SEPARATORS.split(value) if part.strip())
 
 
 def _number(value: str, column: str, line: int, errors: list[RowError], *,
@@ -249,15 +254,18 @@ def check_file(records: Iterable[tuple[int, CourseRecord]],
     return errors
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Search form of a text: lower case, accents removed, width folded; Chinese untouched.
 
     ``Systèmes`` → ``systemes``; ``ＡＢＣ`` → ``abc``; ``数据库系统`` stays as it is, so a
     substring such as ``数据`` finds it.
     """
-    normalized = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in normalized if not unicodedata.combining(c))
-    return unicodedata.normalize("NFKC", stripped).casefold()
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def neutralise_formula(value: str) -> str:

@@ -22,6 +22,7 @@ from jointdegree.catalog.models import Course, CourseStatus, Partnership, Progra
 from jointdegree.catalog.services import check_version, commit_versioned
 from jointdegree.db import session, utcnow
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
+from jointdegree.labels import label
 from jointdegree.matching import rules as rule_service
 from jointdegree.matching.credits import Conversion, RuleSet, workload_difference
 from jointdegree.matching.models import (
@@ -240,8 +241,8 @@ def propose(partnership: Partnership, course_ids: Sequence[int], first_year: int
 
 def _require_open(equivalence: Equivalence) -> None:
     if equivalence.status is not EquivalenceStatus.PROPOSED:
-        raise Conflict(_l("This equivalence is already %(status)s.",
-                          status=equivalence.status.value), code="not_pending")
+        raise Conflict(_l("This equivalence is no longer waiting for decisions (%(status)s).",
+                          status=label(equivalence.status)), code="not_pending")
 
 
 def approve(equivalence: Equivalence, actor: User, expected_version: int | None = None
@@ -370,7 +371,7 @@ def answer_review(review: FacultyReview, actor: User, recommendation: str,
     review.answered_at = utcnow()
     if review.requested_by is not None:
         notify([review.requested_by], "review.answered",
-               _params(review.equivalence, actor, recommendation=choice.value),
+               _params(review.equivalence, actor, recommendation=choice.value),  # see labels
                _link(review.equivalence))
     audit("review.answer", review, actor=actor,
           after={"recommendation": choice.value, "comment": review.comment})
