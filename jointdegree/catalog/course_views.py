@@ -37,6 +37,7 @@ from jointdegree.i18n import localized
 bp = Blueprint("courses", __name__)
 
 PER_PAGE = 25
+PAGE_SIZES = (10, 25, 50, 100)
 
 
 def _decimal_or_none(value: str | None) -> Decimal | None:
@@ -62,8 +63,10 @@ def search() -> str:
         status=None if status == "all" else status if status in ("active", "retired")
         else "active")
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows, total = course_service.search(filters, page, PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
+    per_page = request.args.get("per_page", PER_PAGE, type=int)
+    per_page = per_page if per_page in PAGE_SIZES else PER_PAGE
+    rows, total = course_service.search(filters, page, per_page)
+    pages = max(1, -(-total // per_page))
     args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
     return render_template("courses/search.html", form=form, rows=rows, total=total,
                            page=page, pages=pages, args=args)

@@ -12,8 +12,22 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, delete, exists, func, insert, select
+from sqlalchemy import (
+    Boolean,
+    Select,
+    String,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from jointdegree.audit.services import record as audit
 from jointdegree.auth.models import User
@@ -220,6 +234,33 @@ def get_course(course_id: int) -> Course:
 
 # -- search ---------------------------------------------------------------------------------------
 
+class substring_of(ColumnElement[bool]):
+    """``needle`` occurs in ``haystack``: ``instr`` on SQLite, ``strpos`` on PostgreSQL.
+
+    Both compare plain code points (the text is folded on both sides beforehand), are several
+    times faster than ``LIKE '%…%'`` and need no escaping of ``%`` or ``_``.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+
+    def __init__(self, haystack: Any, needle: str) -> None:
+        self.haystack = haystack
+        self.needle = literal(needle, String())
+
+
+@compiles(substring_of)
+def _substring_default(element: substring_of, compiler: Any, **kw: Any) -> str:
+    return (f"strpos({compiler.process(element.haystack, **kw)}, "
+            f"{compiler.process(element.needle, **kw)}) > 0")
+
+
+@compiles(substring_of, "sqlite")
+def _substring_sqlite(element: substring_of, compiler: Any, **kw: Any) -> str:
+    return (f"instr({compiler.process(element.haystack, **kw)}, "
+            f"{compiler.process(element.needle, **kw)}) > 0")
+
+
 @dataclass
 class CourseFilters:
     """Search criteria; every field optional. ``status`` defaults to active courses."""
@@ -239,14 +280,14 @@ class CourseFilters:
 
 def search_statement(filters: CourseFilters) -> Select[Any]:
     """One SELECT for any combination of filters (so a page is 2 queries: count + rows)."""
-    statement = select(Course).join(Course.institution)
+    statement = select(Course)  # no join: counting stays a scan of one table
     clauses = []
     if filters.q:
         for word in fold(filters.q).split():
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append(Course.search_text.like(f"%{escaped}%", escape="\\"))
+            clauses.append(substring_of(Course.search_text, word))
     if filters.institution:
-        clauses.append(Institution.code == filters.institution.upper())
+        clauses.append(Course.institution_id == select(Institution.id).where(
+            Institution.code == filters.institution.upper()).scalar_subquery())
     if filters.cycle:
         clauses.append(Course.cycle == filters.cycle)
     if filters.isced:
@@ -272,19 +313,34 @@ def search_statement(filters: CourseFilters) -> Select[Any]:
     return statement.where(and_(*clauses)) if clauses else statement
 
 
-SORTABLE = {"code": Course.code, "credits": Course.credits, "institution": Institution.code,
+SORTABLE = {"code": Course.code, "credits": Course.credits, "institution": Course.institution_id,
             "title": func.coalesce(Course.title_en, Course.title_fr, Course.title_zh)}
-DEFAULT_ORDER = (Institution.code, Course.code)
+DEFAULT_ORDER = (Course.institution_id, Course.code)
 LIST_OPTIONS = (selectinload(Course.institution), selectinload(Course.language_rows),
                 selectinload(Course.terms))
 DETAIL_OPTIONS = (selectinload(Course.prerequisites),)
 
 
+# Below this many matches, scanning and sorting the matches beats walking the code index.
+SCAN_AND_SORT_BELOW = 2000
+
+
 def search(filters: CourseFilters, page: int = 1, per_page: int = 25) -> tuple[list[Course], int]:
+    """One page of results and the total: a count, then (if anything matched) the page.
+
+    With many matches, the page is read in index order and stops after ``per_page`` rows; with
+    few, SQLite is told (unary ``+``) not to walk the whole index looking for them.
+    """
     statement = search_statement(filters)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = session.scalars(statement.options(*LIST_OPTIONS).order_by(*DEFAULT_ORDER)
-                           .limit(per_page).offset((page - 1) * per_page)).all()
+    total = session.scalar(statement.with_only_columns(func.count(Course.id)).order_by(None)) or 0
+    offset = (page - 1) * per_page
+    if total == 0 or offset >= total:
+        return [], total
+    order: tuple[Any, ...] = DEFAULT_ORDER
+    if total < SCAN_AND_SORT_BELOW and session.get_bind().dialect.name == "sqlite":
+        order = (literal_column("+courses.institution_id"), literal_column("+courses.code"))
+    rows = session.scalars(statement.options(*LIST_OPTIONS).order_by(*order)
+                           .limit(per_page).offset(offset)).all()
     return list(rows), total
 
 
@@ -318,7 +374,8 @@ def insert_links(rows: Sequence[tuple[int, CourseRecord]], terms: Mapping[str, i
 def institution_courses(institution: Institution, include_retired: bool = True
                         ) -> list[Course]:
     statement = select(Course).where(Course.institution_id == institution.id).options(
-        *LIST_OPTIONS, selectinload(Course.prerequisites)).order_by(Course.code)
+        selectinload(Course.institution), selectinload(Course.language_rows),
+        selectinload(Course.terms), selectinload(Course.prerequisites)).order_by(Course.code)
     if not include_retired:
         statement = statement.where(Course.status == CourseStatus.ACTIVE)
     return list(session.scalars(statement))
