@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -65,3 +66,64 @@ CREDIT_UNITS: dict[CreditSystem, Any] = {
 
 def credit_unit(system: CreditSystem) -> str:
     return str(CREDIT_UNITS[system])
+
+
+# Why a course is suggested (keys of jointdegree.matching.suggest.DETAILS), in the reader's
+# language; parameters are those the ranking gives.
+REASON_TEXT: dict[str, Any] = {
+    "title_alike": _l("titles %(pct)s%% alike"),
+    "outcomes_alike": _l("learning outcomes and descriptions %(pct)s%% alike"),
+    "shared_words": _l("shared words: %(words)s"),
+    "field_unknown": _l("field of study unknown"),
+    "field_same": _l("same ISCED field %(x)s"),
+    "field_narrow": _l("same ISCED narrow field %(prefix)s (%(x)s / %(y)s)"),
+    "field_broad": _l("same ISCED broad field %(prefix)s (%(x)s / %(y)s)"),
+    "field_different": _l("different ISCED fields (%(x)s / %(y)s)"),
+    "cycle_same": _l("same level (%(x)s)"),
+    "cycle_different": _l("different levels (%(x)s / %(y)s)"),
+    "kind_same": _l("same kind of course (%(x)s)"),
+    "kind_different": _l("different kinds of course (%(x)s / %(y)s)"),
+    "kind_final": _l("both final works (%(x)s / %(y)s)"),
+    "credits_unknown": _l("credits unknown"),
+    "credits": _l("%(x)s ECTS / %(y)s ECTS"),
+    "hours_total": _l("%(x)s h / %(y)s h of total workload"),
+    "hours_contact": _l("%(x)s h / %(y)s h of contact hours"),
+    "hours_unknown": _l("hours unknown"),
+}
+
+_VALUE_LABELS: dict[str, Enum] = {
+    **{m.value: m for m in CourseKind}, **{m.value: m for m in DegreeLevel}}
+
+
+def reason_text(key: str, params: Mapping[str, str]) -> str:
+    """A suggestion reason in the reader's language (kinds and levels translated too)."""
+    values = {k: (label(_VALUE_LABELS[v]) if k in ("x", "y") and v in _VALUE_LABELS else v)
+              for k, v in params.items()}
+    text = str(REASON_TEXT[key]) % values if key in REASON_TEXT else key
+    if key.endswith("_alike") and params.get("words"):
+        text += " · " + str(REASON_TEXT["shared_words"]) % values
+    return text
+
+
+COLUMN_HELP: dict[str, Any] = {
+    "code": _l("Course code, unique within the institution (letters, digits, . - _ space)"),
+    "title_fr": _l("Title in French"), "title_zh": _l("Title in Chinese"),
+    "title_en": _l("Title in English"),
+    "description_fr": _l("Description in French"), "description_zh": _l("Description in Chinese"),
+    "description_en": _l("Description in English"),
+    "outcomes_fr": _l("Learning outcomes in French"),
+    "outcomes_zh": _l("Learning outcomes in Chinese"),
+    "outcomes_en": _l("Learning outcomes in English"),
+    "credits": _l("Credits in the institution's own system (ECTS or 学分), e.g. 6 or 2.5"),
+    "contact_hours": _l("Hours of teaching (lectures, classes, labs)"),
+    "self_study_hours": _l("Hours of personal work expected"),
+    "level": _l("licence, master, doctorat, 本科, 研究生 (硕士), 博士 — or "
+                "bachelor/master/doctorate"),
+    "isced": _l("ISCED-F 2013 field code, 4 digits, e.g. 0613"),
+    "languages": _l("Languages of instruction, ISO 639-1 codes separated by ; e.g. fr;en"),
+    "terms": _l("Codes of the academic terms when it is offered, separated by ; e.g. 2026-S1"),
+    "delivery": _l("on_campus, remote (videoconference) or hybrid"),
+    "kind": _l("lecture, lab (practical), thesis or internship"),
+    "prerequisites": _l("Codes of courses of the same institution, separated by ;"),
+    "status": _l("active or retired"),
+}

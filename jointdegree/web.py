@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from jointdegree.auth.models import Role
 from jointdegree.auth.policy import can
 from jointdegree.errors import ServiceError
-from jointdegree.labels import credit_unit, label
+from jointdegree.labels import credit_unit, label, reason_text
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(credits=_format_credits, date=_format_date,
                                  datetime=_format_datetime)
     app.jinja_env.globals.update(can=can, Role=Role, label=label, role_label=label,
-                                 credit_unit=credit_unit, isced_name=_isced_name)
+                                 credit_unit=credit_unit, isced_name=_isced_name,
+                                 reason_text=reason_text)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:

@@ -27,12 +27,13 @@ from jointdegree.catalog import services, transfer
 from jointdegree.catalog.exports import export_catalog
 from jointdegree.catalog.forms import ConfirmImportForm, CourseForm, CourseSearchForm, ImportForm
 from jointdegree.catalog.models import Course, Institution
-from jointdegree.catalog.records import COLUMN_HELP, COLUMNS
+from jointdegree.catalog.records import COLUMNS
 from jointdegree.db import session
 from jointdegree.errors import Conflict, ValidationFailed
 from jointdegree.files import services as files
 from jointdegree.forms import apply_errors
 from jointdegree.i18n import localized
+from jointdegree.labels import COLUMN_HELP
 
 bp = Blueprint("courses", __name__)
 
@@ -188,7 +189,7 @@ def import_catalog(code: str) -> str | WerkzeugResponse | tuple[str, int]:
     status = 400 if (form.is_submitted() and (report is None or not report.ok)) else 200
     return render_template("courses/import.html", institution=institution, form=form,
                            confirm=confirm, report=report, upload=upload,
-                           columns=[(c, COLUMN_HELP.get(c, "")) for c in COLUMNS]), status
+                           columns=[(c, COLUMN_HELP[c]) for c in COLUMNS]), status
 
 
 @bp.route("/institutions/<code>/catalog/export")

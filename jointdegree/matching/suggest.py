@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from types import MappingProxyType
@@ -111,7 +111,9 @@ class Reason:
 
     code: str
     weight: float
-    detail: str
+    detail: str  # in English (benchmarks, logs); pages translate ``key`` with ``params``
+    key: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -648,43 +650,74 @@ def _values(a: _Profile, b: _Profile, weights: Weights) -> list[tuple[str, float
     return signals
 
 
-def _detail(code: str, value: float, a: _Profile, b: _Profile, lexicon: bool) -> str:
-    """A short English sentence saying why ``code`` gave ``value``."""
+# English wording of each reason; the web layer translates the same keys with the same params.
+DETAILS: dict[str, str] = {
+    "title_alike": "titles {pct}% alike",
+    "outcomes_alike": "outcomes and descriptions {pct}% alike",
+    "shared_words": ", shared words: {words}",
+    "field_unknown": "ISCED field unknown",
+    "field_same": "same ISCED field {x}",
+    "field_narrow": "same ISCED narrow field {prefix} ({x} vs {y})",
+    "field_broad": "same ISCED broad field {prefix} ({x} vs {y})",
+    "field_different": "different ISCED fields {x} vs {y}",
+    "cycle_same": "same cycle ({x})",
+    "cycle_different": "different cycles: {x} vs {y}",
+    "kind_same": "both {x}s",
+    "kind_different": "{x} vs {y}",
+    "kind_final": "{x} vs {y} (both final works)",
+    "credits_unknown": "credits unknown",
+    "credits": "credits {x} vs {y} ECTS",
+    "hours_total": "{x} h vs {y} h in total",
+    "hours_contact": "{x} vs {y} contact hours",
+    "hours_unknown": "hours unknown",
+}
+
+
+def _detail(code: str, value: float, a: _Profile, b: _Profile, lexicon: bool
+            ) -> tuple[str, dict[str, str]]:
+    """Why ``code`` gave ``value``: a message key of :data:`DETAILS` and its parameters."""
     ra, rb = a.candidate.record, b.candidate.record
     if code in ("title", "outcomes"):
-        what = "titles" if code == "title" else "outcomes and descriptions"
         texts = (a.titles, b.titles) if code == "title" else (a.content, b.content)
         words = _shared_words(*texts, lexicon)
-        shared = f", shared words: {', '.join(words[:6])}" if words else ""
-        return f"{what} {value:.0%} alike{shared}"
+        return f"{code}_alike", {"pct": f"{value * 100:.0f}", "words": ", ".join(words[:6])}
     if code == "field":
         x, y = ra.isced, rb.isced
         if not x or not y:
-            return "ISCED field unknown"
+            return "field_unknown", {}
         if x == y:
-            return f"same ISCED field {x}"
-        scope = "narrow" if x[:3] == y[:3] else "broad" if x[:2] == y[:2] else ""
-        prefix = x[:3] if scope == "narrow" else x[:2]
-        return (f"same ISCED {scope} field {prefix} ({x} vs {y})" if scope
-                else f"different ISCED fields {x} vs {y}")
+            return "field_same", {"x": x}
+        if x[:3] == y[:3]:
+            return "field_narrow", {"prefix": x[:3], "x": x, "y": y}
+        if x[:2] == y[:2]:
+            return "field_broad", {"prefix": x[:2], "x": x, "y": y}
+        return "field_different", {"x": x, "y": y}
     if code == "level":
-        return (f"same cycle ({ra.cycle})" if ra.cycle == rb.cycle
-                else f"different cycles: {ra.cycle} vs {rb.cycle}")
+        if ra.cycle == rb.cycle:
+            return "cycle_same", {"x": ra.cycle}
+        return "cycle_different", {"x": ra.cycle, "y": rb.cycle}
     if code == "kind":
         if ra.kind == rb.kind:
-            return f"both {ra.kind}s"
+            return "kind_same", {"x": ra.kind}
         both_final = ra.kind in _FINAL_WORKS and rb.kind in _FINAL_WORKS
-        return f"{ra.kind} vs {rb.kind}" + (" (both final works)" if both_final else "")
+        return ("kind_final" if both_final else "kind_different"), {"x": ra.kind, "y": rb.kind}
     if code == "credits":
         if a.ects is None or b.ects is None:
-            return "credits unknown"
-        return (f"credits {format_decimal(a.candidate.ects)} vs "
-                f"{format_decimal(b.candidate.ects)} ECTS")
+            return "credits_unknown", {}
+        return "credits", {"x": format_decimal(a.candidate.ects),
+                           "y": format_decimal(b.candidate.ects)}
     if a.total_hours is not None and b.total_hours is not None:
-        return f"{a.total_hours:g} h vs {b.total_hours:g} h in total"
+        return "hours_total", {"x": f"{a.total_hours:g}", "y": f"{b.total_hours:g}"}
     if a.contact_hours is not None and b.contact_hours is not None:
-        return f"{a.contact_hours:g} vs {b.contact_hours:g} contact hours"
-    return "hours unknown"
+        return "hours_contact", {"x": f"{a.contact_hours:g}", "y": f"{b.contact_hours:g}"}
+    return "hours_unknown", {}
+
+
+def english(key: str, params: Mapping[str, str]) -> str:
+    text = DETAILS[key].format(**params)
+    if key.endswith("_alike") and params.get("words"):
+        text += DETAILS["shared_words"].format(**params)
+    return text
 
 
 # --- Ranking ------------------------------------------------------------------------------------
@@ -692,9 +725,12 @@ def _detail(code: str, value: float, a: _Profile, b: _Profile, lexicon: bool) ->
 
 def _reasons(a: _Profile, b: _Profile, weights: Weights,
              signals: list[tuple[str, float, float]], total: float) -> tuple[Reason, ...]:
-    reasons = [Reason(code, round(weight * value / total, 4),
-                      _detail(code, value, a, b, weights.lexicon))
-               for code, weight, value in signals if weight * value > 0]
+    reasons = []
+    for code, weight, value in signals:
+        if weight * value > 0:
+            key, params = _detail(code, value, a, b, weights.lexicon)
+            reasons.append(Reason(code, round(weight * value / total, 4), english(key, params),
+                                  key, params))
     reasons.sort(key=lambda reason: (-reason.weight, REASON_CODES.index(reason.code)))
     return tuple(reasons)
 
