@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import tempfile
 import uuid
@@ -16,9 +15,10 @@ from sqlalchemy.engine import make_url
 
 from jointdegree import create_app, migrate
 from jointdegree.catalog.records import COLUMNS
+from tests.support import PG_ADMIN_URL as PG_URL
+from tests.support import postgres_available
 
-PG_URL = os.environ.get("JOINTDEGREE_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+__all__ = ["PG_URL", "app_for", "as_csv", "database", "postgres_available", "synthetic_rows"]
 
 WORDS_FR = ["systèmes", "réseaux", "données", "apprentissage", "algorithmique", "sécurité",
             "logiciel", "calcul", "graphes", "optimisation", "vision", "langues", "compilation",
@@ -84,14 +84,3 @@ def database(kind: str) -> Iterator[str]:
 
 def app_for(url: str):
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
-
-
-def postgres_available() -> bool:
-    try:
-        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jointdegree.db import Base, UTCDateTime, utcnow
+from jointdegree.db import Base, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from jointdegree.catalog.models import Institution
@@ -23,8 +23,7 @@ class Role(enum.StrEnum):
     STUDENT = "student"
 
 
-ROLE_ENUM = Enum(Role, name="user_role", native_enum=False, create_constraint=True,
-                 values_callable=lambda e: [m.value for m in e], length=16)
+ROLE_ENUM = str_enum(Role, "user_role")
 
 
 class User(UserMixin, Base):

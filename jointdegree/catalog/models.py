@@ -11,7 +11,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jointdegree.db import Base, Credits, ExactDecimal, Hours, UTCDateTime, utcnow
+from jointdegree.db import Base, Credits, ExactDecimal, Hours, UTCDateTime, str_enum, utcnow
 
 
 class CreditSystem(enum.StrEnum):
@@ -48,10 +47,6 @@ class PartnershipStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e], length=16)
-
 
 class MultilingualName:
     """Mixin: ``name_fr``, ``name_zh``, ``name_en``; services require at least one."""
@@ -73,7 +68,7 @@ class Institution(MultilingualName, Base):
     city_zh: Mapped[str | None] = mapped_column(String(120))
     city_en: Mapped[str | None] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. Asia/Shanghai
-    credit_system: Mapped[CreditSystem] = mapped_column(_enum(CreditSystem, "credit_system"))
+    credit_system: Mapped[CreditSystem] = mapped_column(str_enum(CreditSystem, "credit_system"))
     # Code of the institution's native grading scale ("fr-20", "cn-100"); scales arrive in #5.
     grading_scale: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -100,7 +95,7 @@ class Programme(MultilingualName, Base):
     institution_id: Mapped[int] = mapped_column(
         ForeignKey("institutions.id", ondelete="RESTRICT"), index=True)
     code: Mapped[str] = mapped_column(String(32))
-    level: Mapped[DegreeLevel] = mapped_column(_enum(DegreeLevel, "degree_level"))
+    level: Mapped[DegreeLevel] = mapped_column(str_enum(DegreeLevel, "degree_level"))
     # Credits the degree requires, in the institution's own credit system.
     required_credits: Mapped[Decimal] = mapped_column(Credits())
     duration_semesters: Mapped[int] = mapped_column(SmallInteger)
@@ -155,7 +150,7 @@ class Partnership(MultilingualName, Base):
     programme_b_id: Mapped[int] = mapped_column(
         ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
     status: Mapped[PartnershipStatus] = mapped_column(
-        _enum(PartnershipStatus, "partnership_status"), default=PartnershipStatus.DRAFT)
+        str_enum(PartnershipStatus, "partnership_status"), default=PartnershipStatus.DRAFT)
     first_intake_year: Mapped[int] = mapped_column(SmallInteger)
     # Equivalences whose two sides differ by more than this share of credits get a warning.
     tolerance: Mapped[Decimal] = mapped_column(ExactDecimal(3, 2), default=Decimal("0.25"),
@@ -247,13 +242,13 @@ class Course(Base):
     self_study_hours: Mapped[Decimal | None] = mapped_column(Hours())
     # The level as the institution names it (licence, 本科, 研究生…) and the common cycle.
     national_level: Mapped[str] = mapped_column(String(32))
-    cycle: Mapped[DegreeLevel] = mapped_column(_enum(DegreeLevel, "course_cycle"))
+    cycle: Mapped[DegreeLevel] = mapped_column(str_enum(DegreeLevel, "course_cycle"))
     isced: Mapped[str | None] = mapped_column(String(4))  # ISCED-F 2013 detailed field
     delivery: Mapped[CourseDelivery] = mapped_column(
-        _enum(CourseDelivery, "course_delivery"), default=CourseDelivery.ON_CAMPUS)
-    kind: Mapped[CourseKind] = mapped_column(_enum(CourseKind, "course_kind"),
+        str_enum(CourseDelivery, "course_delivery"), default=CourseDelivery.ON_CAMPUS)
+    kind: Mapped[CourseKind] = mapped_column(str_enum(CourseKind, "course_kind"),
                                              default=CourseKind.LECTURE)
-    status: Mapped[CourseStatus] = mapped_column(_enum(CourseStatus, "course_status"),
+    status: Mapped[CourseStatus] = mapped_column(str_enum(CourseStatus, "course_status"),
                                                  default=CourseStatus.ACTIVE)
     # Code and titles folded for search (lower case, no accents; Chinese as is).
     search_text: Mapped[str] = mapped_column(Text, default="")

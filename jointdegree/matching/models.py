@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,12 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointdegree.auth.models import User
 from jointdegree.catalog.models import Course, Institution, Partnership
-from jointdegree.db import Base, ExactDecimal, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e], length=16)
+from jointdegree.db import Base, ExactDecimal, UTCDateTime, str_enum, utcnow
 
 
 class CreditRuleRow(Base):
@@ -71,7 +65,7 @@ class Equivalence(Base):
     partnership_id: Mapped[int] = mapped_column(
         ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
     status: Mapped[EquivalenceStatus] = mapped_column(
-        _enum(EquivalenceStatus, "equivalence_status"), default=EquivalenceStatus.PROPOSED)
+        str_enum(EquivalenceStatus, "equivalence_status"), default=EquivalenceStatus.PROPOSED)
     first_year: Mapped[int] = mapped_column(SmallInteger)  # academic year starting in it
     last_year: Mapped[int | None] = mapped_column(SmallInteger)  # None: open-ended
     note: Mapped[str | None] = mapped_column(Text)
@@ -129,7 +123,7 @@ class EquivalenceDecision(Base):
     institution_id: Mapped[int] = mapped_column(
         ForeignKey("institutions.id", ondelete="RESTRICT"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decision: Mapped[Decision] = mapped_column(_enum(Decision, "equivalence_decision"))
+    decision: Mapped[Decision] = mapped_column(str_enum(Decision, "equivalence_decision"))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -158,7 +152,7 @@ class FacultyReview(Base):
         ForeignKey("users.id", ondelete="SET NULL"))
     question: Mapped[str | None] = mapped_column(Text)
     recommendation: Mapped[Recommendation | None] = mapped_column(
-        _enum(Recommendation, "review_recommendation"))
+        str_enum(Recommendation, "review_recommendation"))
     comment: Mapped[str | None] = mapped_column(Text)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

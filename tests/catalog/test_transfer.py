@@ -228,3 +228,31 @@ def test_cli_import_reports_each_problem(runner, world, tmp_path) -> None:
     assert result.exit_code == 1
     assert "line 2, column credits" in result.output and "line 3, column code" in result.output
     assert "nothing was imported" in result.output
+
+
+def test_the_ewp_export_of_the_demo_validates(app, runner, db, tmp_path) -> None:
+    """The app's own EWP document (both credit schemes, real terms) against the official XSD."""
+    from jointdegree.catalog.ewp import validate
+    from jointdegree.demo import load_demo
+    from tests.support import skip_or_fail
+
+    shared = ROOT.parent / "shared" / "reference"
+    if not (shared / "xsd-catalog.xml").exists():
+        skip_or_fail(f"the EWP schemas are not at {shared}")
+    with app.app_context():
+        load_demo()
+    out = tmp_path / "hainanu.xml"
+    result = runner.invoke(args=["catalog", "export", "--institution", "HAINANU", "--format",
+                                 "ewp", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    xml = out.read_bytes()
+    assert validate(xml, shared / "ewp" / "ewp-specs-api-courses" / "master",
+                    shared / "xsd-catalog.xml") == []
+    from lxml import etree
+
+    tree = etree.fromstring(xml)
+    ns = {"c": tree.nsmap[None]}
+    titles = tree.xpath("//c:learningOpportunitySpecification/c:title/text()", namespaces=ns)
+    assert any("数据" in t for t in titles)  # Chinese titles survive
+    schemes = set(tree.xpath("//*[local-name()='credit']/*[local-name()='scheme']/text()"))
+    assert {"ects", "cn-xuefen"} <= schemes
