@@ -19,12 +19,14 @@ from jointdegree.matching.models import (
     EquivalenceCourse,
     EquivalenceDecision,
     FacultyReview,
+    GradeRule,
+    GradeScaleRow,
 )
 from jointdegree.notifications.models import Notification
 
 __all__ = [
     "AcademicTerm", "ApiToken", "AuditLogEntry", "Base", "Course", "CourseLanguage",
     "CourseSyllabus", "CreditRuleRow", "Equivalence", "EquivalenceCourse", "EquivalenceDecision",
-    "FacultyReview", "Institution", "LoginAttempt", "Notification", "Partnership", "Programme",
-    "Upload", "User",
+    "FacultyReview", "GradeRule", "GradeScaleRow", "Institution", "LoginAttempt", "Notification",
+    "Partnership", "Programme", "Upload", "User",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -171,3 +172,42 @@ class CourseSyllabus(Base):
                                            primary_key=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GradeScaleRow(Base):
+    """A grading scale a registrar added for a new partner (the shipped ones live in code)."""
+
+    __tablename__ = "grade_scales"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    definition: Mapped[dict[str, Any]]  # jointdegree.matching.grades.Scale.to_dict()
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class GradeRule(Base):
+    """How a partnership converts grades from one scale to another (audited when changed)."""
+
+    __tablename__ = "grade_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"))
+    from_scale: Mapped[str] = mapped_column(String(32))
+    to_scale: Mapped[str] = mapped_column(String(32))
+    # "agreed_table", "pass_anchored_linear" or "grading_table"
+    method: Mapped[str] = mapped_column(String(32))
+    # An agreed table of the partnership's own ([[x, y], ...] or {band: band}); None: default.
+    table: Mapped[dict[str, Any] | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("partnership_id", "from_scale", "to_scale"),)
