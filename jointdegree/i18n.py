@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale
 
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "zh_Hans": "中文"}
@@ -80,10 +80,16 @@ def select_timezone() -> str | None:
 
 
 def current_locale_code() -> str:
+    """The request's locale as one of :data:`LANGUAGES` (computed once per request)."""
+    if has_request_context():
+        cached = g.get("_locale_code")
+        if cached:
+            return cached
     locale = get_locale()
-    if locale is None:
-        return DEFAULT_LOCALE
-    return normalize_locale(str(locale)) or DEFAULT_LOCALE
+    code = (normalize_locale(str(locale)) if locale is not None else None) or DEFAULT_LOCALE
+    if has_request_context():
+        g._locale_code = code
+    return code
 
 
 def pick_text(values: Mapping[str, str | None], locale: str | None = None) -> str:

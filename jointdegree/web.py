@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_decimal_symbol
 from flask import Flask, has_request_context, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
@@ -52,10 +53,21 @@ def navigation_for(role: Role | None) -> list[tuple[str, Any]]:
     return [(endpoint, label) for endpoint, label, roles in NAVIGATION if role in roles]
 
 
-def _format_credits(value: Decimal | None) -> str:
+def _format_credits(value: Decimal | int | None) -> str:
+    """6 → "6", 7.5 → "7.5" / "7,5": the locale's decimal sign (Babel for large numbers)."""
     if value is None:
         return ""
-    return format_decimal(value, format="#,##0.#")
+    value = Decimal(value)
+    if abs(value) >= 1000:
+        return format_decimal(value, format="#,##0.#")
+    text = format(value.normalize(), "f")
+    return text.replace(".", _decimal_sign()) if "." in text else text
+
+
+def _decimal_sign() -> str:
+    from flask_babel import get_locale
+
+    return get_decimal_symbol(get_locale())
 
 
 def _format_date(value: date | None, fmt: str = "medium") -> str:

@@ -66,11 +66,12 @@ def search() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     per_page = request.args.get("per_page", PER_PAGE, type=int)
     per_page = per_page if per_page in PAGE_SIZES else PER_PAGE
-    rows, total = course_service.search(filters, page, per_page)
+    result = course_service.search(filters, page, per_page)
+    rows, total = result.courses, result.total
     pages = max(1, -(-total // per_page))
     args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
     return render_template("courses/search.html", form=form, rows=rows, total=total,
-                           page=page, pages=pages, args=args)
+                           capped=result.capped, page=page, pages=pages, args=args)
 
 
 @bp.route("/courses/<int:course_id>")

@@ -22,11 +22,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from jointdegree.audit.services import record as audit
@@ -319,29 +318,55 @@ DEFAULT_ORDER = (Course.institution_id, Course.code)
 LIST_OPTIONS = (selectinload(Course.institution), selectinload(Course.language_rows),
                 selectinload(Course.terms))
 DETAIL_OPTIONS = (selectinload(Course.prerequisites),)
+# A result list shows codes and titles: the long texts stay in the database.
+LIST_DEFERRED = tuple(defer(getattr(Course, f"{field}_{lang}"))
+                      for field in ("description", "outcomes") for lang in LANGS)
 
 
-# Below this many matches, scanning and sorting the matches beats walking the code index.
-SCAN_AND_SORT_BELOW = 2000
+# Counting stops here: past it the page says "more than N" (an exact count of a very common
+# word would cost a full scan for a number nobody reads).
+COUNT_CAP = 2000
 
 
-def search(filters: CourseFilters, page: int = 1, per_page: int = 25) -> tuple[list[Course], int]:
-    """One page of results and the total: a count, then (if anything matched) the page.
+@dataclass
+class SearchPage:
+    courses: list[Course]
+    total: int
+    capped: bool  # more than ``total`` courses match
 
-    With many matches, the page is read in index order and stops after ``per_page`` rows; with
-    few, SQLite is told (unary ``+``) not to walk the whole index looking for them.
+
+def search(filters: CourseFilters, page: int = 1, per_page: int = 25) -> SearchPage:
+    """One page of results in (institution, code) order, with the number of matches.
+
+    One statement collects at most ``COUNT_CAP + 1`` matching (id, institution, code) triples,
+    counts and orders them: a rare word costs one scan, a common one stops early. Only when
+    more match than that is the page read again in index order, which is then fast.
     """
     statement = search_statement(filters)
-    total = session.scalar(statement.with_only_columns(func.count(Course.id)).order_by(None)) or 0
+    keys = statement.with_only_columns(Course.id, Course.institution_id, Course.code).limit(
+        COUNT_CAP + 1).subquery()
     offset = (page - 1) * per_page
-    if total == 0 or offset >= total:
-        return [], total
-    order: tuple[Any, ...] = DEFAULT_ORDER
-    if total < SCAN_AND_SORT_BELOW and session.get_bind().dialect.name == "sqlite":
-        order = (literal_column("+courses.institution_id"), literal_column("+courses.code"))
-    rows = session.scalars(statement.options(*LIST_OPTIONS).order_by(*order)
-                           .limit(per_page).offset(offset)).all()
-    return list(rows), total
+    found = session.execute(
+        select(keys.c.id, func.count().over()).order_by(keys.c.institution_id, keys.c.code)
+        .limit(per_page).offset(offset)).all()
+    if found:
+        total = found[0][1]
+    elif page == 1:
+        return SearchPage([], 0, False)
+    else:  # past the last page: count the (capped) matches alone
+        total = session.scalar(select(func.count()).select_from(keys)) or 0
+    capped = total > COUNT_CAP
+    if capped:
+        total = COUNT_CAP
+        ids = list(session.scalars(statement.with_only_columns(Course.id)
+                                   .order_by(*DEFAULT_ORDER).limit(per_page).offset(offset)))
+    else:
+        ids = [row[0] for row in found]
+    if not ids:
+        return SearchPage([], total, capped)
+    by_id = {c.id: c for c in session.scalars(
+        select(Course).where(Course.id.in_(ids)).options(*LIST_OPTIONS, *LIST_DEFERRED))}
+    return SearchPage([by_id[i] for i in ids], total, capped)
 
 
 def remove_links(course_ids: Sequence[int]) -> None:

@@ -89,9 +89,9 @@ def test_a_stale_edit_is_refused(app, catalog_world) -> None:
 
 def _codes(app, **filters) -> list[str]:
     with app.test_request_context():
-        rows, total = courses.search(courses.CourseFilters(**filters))
-        assert total == len(rows)
-        return sorted(c.code for c in rows)
+        result = courses.search(courses.CourseFilters(**filters))
+        assert result.total == len(result.courses) and not result.capped
+        return sorted(c.code for c in result.courses)
 
 
 @pytest.mark.parametrize(("q", "expected"), [
@@ -132,6 +132,19 @@ def test_search_page_keeps_filters_in_the_url(client, catalog_world) -> None:
     page = client.get("/courses?q=数据&institution=HAIKOU").get_data(as_text=True)
     assert "1 course found" in page and "CS5102" in page
     assert 'value="数据"' in page
+
+
+def test_very_common_searches_say_more_than_the_cap(app, client, catalog_world,
+                                                    monkeypatch) -> None:
+    monkeypatch.setattr(courses, "COUNT_CAP", 3)
+    with app.test_request_context():
+        page = courses.search(courses.CourseFilters(), page=1, per_page=2)
+        assert page.capped and page.total == 3
+        assert [c.code for c in page.courses] == ["M1-BDA", "M1-ML"]  # still in code order
+        second = courses.search(courses.CourseFilters(), page=2, per_page=2)
+        assert [c.code for c in second.courses] == ["CS5102", "CS5201"]
+    login(client, "student@example.org")
+    assert "More than 3 courses found" in client.get("/courses").get_data(as_text=True)
 
 
 def test_search_page_paginates_with_a_fixed_number_of_queries(app, client, catalog_world,
