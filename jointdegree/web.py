@@ -92,12 +92,14 @@ def init_app(app: Flask) -> None:
     from jointdegree.catalog.course_views import bp as courses_bp
     from jointdegree.catalog.views import bp as catalog_bp
     from jointdegree.home.views import bp as home_bp
+    from jointdegree.matching.grade_views import bp as grades_bp
     from jointdegree.matching.views import bp as matching_bp
     from jointdegree.notifications.views import bp as notifications_bp
 
     csrf.init_app(app)
     login_manager.init_app(app)
-    for blueprint in (auth_bp, home_bp, catalog_bp, courses_bp, matching_bp, notifications_bp):
+    for blueprint in (auth_bp, home_bp, catalog_bp, courses_bp, matching_bp, grades_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
 

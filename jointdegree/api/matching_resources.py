@@ -9,9 +9,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from jointdegree.api.pagination import Page, paginate
+from jointdegree.api.pagination import ListQuery, Page, paginate
 from jointdegree.api.registry import endpoint, if_match_version
 from jointdegree.api.schemas import (
+    BandOut,
     ConversionIn,
     ConversionOut,
     CourseIn,
@@ -22,8 +23,11 @@ from jointdegree.api.schemas import (
     EquivalenceOut,
     EquivalenceQuery,
     EquivalenceSideOut,
+    GradeConversionIn,
+    GradeConversionOut,
     Names,
     RejectIn,
+    ScaleOut,
 )
 from jointdegree.auth.models import User
 from jointdegree.catalog import courses as course_service
@@ -31,6 +35,7 @@ from jointdegree.catalog.models import Course, Partnership
 from jointdegree.db import session
 from jointdegree.errors import ValidationFailed
 from jointdegree.matching import equivalences as equivalence_service
+from jointdegree.matching import grading
 from jointdegree.matching import rules as rule_service
 from jointdegree.matching.models import Decision, Equivalence
 
@@ -218,3 +223,46 @@ def convert_credits(user: User, body: ConversionIn) -> ConversionOut:
                          from_system=str(result.from_system), to_system=str(result.to_system),
                          method=str(result.method), kind=str(result.kind),
                          explanation=result.explanation, rule=rule)
+
+
+# -- grades ---------------------------------------------------------------------------------------
+
+def _names_of(labels: Any) -> Names:
+    return Names(fr=labels.get("fr"), zh=labels.get("zh"), en=labels.get("en"))
+
+
+@endpoint("GET", "/scales", summary="Every grading scale", tag="grades", query=ListQuery,
+          response=Page[ScaleOut], errors=(400, 401))
+def list_scales(user: User, query: ListQuery) -> Any:
+    """Shipped scales (fr-20, cn-100, cn-5, cn-gpa4, ects-letter) and registrar-defined ones."""
+    from jointdegree.matching.grades import SHIPPED
+
+    scales = list(grading.all_scales().values())
+    items = [ScaleOut(code=s.code, names=_names_of(s.names), kind=s.kind.value,
+                      minimum=s.minimum, maximum=s.maximum, pass_mark=s.pass_mark, step=s.step,
+                      bands=[BandOut(code=b.code, labels=_names_of(b.labels), low=b.low,
+                                     high=b.high, passing=b.passing, points=b.points)
+                             for b in s.bands], builtin=s.code in SHIPPED)
+             for s in scales]
+    start = (query.page - 1) * query.per_page
+    return {"items": [i.model_dump(mode="json") for i in items[start:start + query.per_page]],
+            "total": len(items), "page": query.page, "per_page": query.per_page}
+
+
+@endpoint("POST", "/conversions/grade", summary="Convert a grade by a partnership's rule",
+          tag="conversions", body=GradeConversionIn, response=GradeConversionOut,
+          errors=(400, 401, 404, 415))
+def convert_grade(user: User, body: GradeConversionIn) -> GradeConversionOut:
+    """The answer keeps the original grade and says which method and data were used."""
+    from flask_babel import get_locale
+
+    partnership = _partnership(body.partnership)
+    result = grading.convert_grade(partnership, body.from_scale, body.to_scale,
+                                   str(body.grade))
+    target = grading.get_scale(body.to_scale)
+    lang = {"zh_Hans": "zh"}.get(str(get_locale()), str(get_locale()))
+    return GradeConversionOut(
+        grade=str(result.original), from_scale=result.from_scale, to_scale=result.to_scale,
+        value=str(result.value), label=target.label(result.value, lang),
+        passing=target.is_pass(result.value), method=result.method.value,
+        explanation=result.explanation, data=dict(result.data))

@@ -327,3 +327,44 @@ class ConversionOut(Schema):
     kind: KindName
     explanation: str
     rule: dict[str, Any] | None
+
+
+class BandOut(Schema):
+    code: str
+    labels: Names
+    low: Decimal | None
+    high: Decimal | None
+    passing: bool
+    points: Decimal | None
+
+
+class ScaleOut(Schema):
+    code: str
+    names: Names
+    kind: Literal["numeric", "bands"]
+    minimum: Decimal | None
+    maximum: Decimal | None
+    pass_mark: Decimal | None
+    step: Decimal | None
+    bands: list[BandOut]
+    builtin: bool = Field(description="Shipped with jointdegree (stable code)")
+
+
+class GradeConversionIn(Schema):
+    partnership: str
+    from_scale: str = Field(examples=["cn-100"])
+    to_scale: str = Field(examples=["fr-20"])
+    grade: Decimal | str = Field(description="A number on a numeric scale, a band code otherwise",
+                                 examples=["85"])
+
+
+class GradeConversionOut(Schema):
+    grade: str = Field(description="The original grade, unchanged")
+    from_scale: str
+    to_scale: str
+    value: str = Field(description="The converted grade (number as text, or band code)")
+    label: str = Field(description="The converted grade's label in the request's language")
+    passing: bool
+    method: str
+    explanation: str
+    data: dict[str, Any] = Field(description="What the conversion used (table, group, …)")

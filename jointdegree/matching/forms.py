@@ -96,3 +96,24 @@ class AnswerReviewForm(FlaskForm):
 class SyllabusForm(FlaskForm):
     file = FileField(_l("Syllabus (PDF or text, at most 5 MB)"), validators=[FileRequired()])
     submit = SubmitField(_l("Upload"))
+
+
+class GradeConversionForm(FlaskForm):
+    """The conversion page: a GET form (nothing changes), so a result can be shared."""
+
+    class Meta:
+        csrf = False
+
+    partnership = SelectField(_l("Double degree"), choices=[])
+    from_scale = SelectField(_l("From scale"), choices=[])
+    to_scale = SelectField(_l("To scale"), choices=[])
+    grade = StringField(_l("Grade"), render_kw={"placeholder": "85", "inputmode": "decimal"})
+    submit = SubmitField(_l("Convert"))
+
+
+class GradeRuleForm(FlaskForm):
+    from_scale = HiddenField()
+    to_scale = HiddenField()
+    method = SelectField(_l("Method"), choices=[])
+    version = HiddenField()
+    submit = SubmitField(_l("Save method"))
