@@ -287,9 +287,24 @@ def catalog_export(code: str, fmt: str, output: str | None) -> None:
         click.get_binary_stream("stdout").write(data)
 
 
+@cli.group()
+def equivalences() -> None:
+    """Course equivalences."""
+
+
+@equivalences.command("expire")
+@with_appcontext
+def equivalences_expire() -> None:
+    """Mark approved equivalences whose last academic year has ended as expired (run daily)."""
+    from jointdegree.matching.equivalences import expire_due
+
+    check_database()
+    click.echo(f"{expire_due()} equivalence(s) expired")
+
+
 def register_commands(app: Any) -> None:
     """Also offer the commands under ``flask --app jointdegree`` and the test CLI runner."""
-    for command in (db, user, token, catalog, demo_command):
+    for command in (db, user, token, catalog, equivalences, demo_command):
         app.cli.add_command(command)
 
 

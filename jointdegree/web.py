@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.numbers import get_decimal_symbol
 from flask import Flask, has_request_context, redirect, render_template, request, url_for
@@ -14,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from jointdegree.auth.models import Role
@@ -86,7 +89,16 @@ def _isced_name(code: str) -> str:
     return isced_name(code, lang) or ""
 
 
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a positive database id; anything larger than a 32-bit key is a 404, not a
+    database overflow (500)."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     from jointdegree import api
     from jointdegree.auth.views import bp as auth_bp
     from jointdegree.catalog.course_views import bp as courses_bp
@@ -189,8 +201,15 @@ def is_api_request() -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only same-site relative paths are followed after login (no open redirect).
+
+    Browsers drop tabs and line breaks from URLs, so ``/\t/evil.example`` would become
+    ``//evil.example``: such characters are removed before the checks.
+    """
+    target = re.sub(r"[\x00-\x20\x7f]", "", target or "")
+    parts = urlsplit(target)
+    if (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not parts.scheme and not parts.netloc):
         return target
     return url_for("home.index")
 

@@ -95,7 +95,7 @@ def list_courses(user: User, query: CourseQuery) -> Any:
                     default_order=course_service.DEFAULT_ORDER)
 
 
-@endpoint("GET", "/courses/<int:course_id>", summary="One course", tag="courses",
+@endpoint("GET", "/courses/<id:course_id>", summary="One course", tag="courses",
           response=CourseOut, errors=READ_ERRORS)
 def get_course(user: User, course_id: int) -> CourseOut:
     return course_out(course_service.get_course(course_id))
@@ -112,7 +112,7 @@ def create_course(user: User, body: CourseIn) -> Any:
     return course_out(course), {"Location": f"/api/v1/courses/{course.id}"}
 
 
-@endpoint("PATCH", "/courses/<int:course_id>", summary="Change a course", tag="courses",
+@endpoint("PATCH", "/courses/<id:course_id>", summary="Change a course", tag="courses",
           body=CoursePatch, response=CourseOut, errors=WRITE_ERRORS, conditional=True)
 def patch_course(user: User, course_id: int, body: CoursePatch) -> CourseOut:
     """Set "status": "retired" to retire it; courses are never deleted."""
@@ -152,7 +152,6 @@ def _partnership(code: str) -> Partnership:
 @endpoint("GET", "/equivalences", summary="List equivalences", tag="equivalences",
           query=EquivalenceQuery, response=Page[EquivalenceOut], errors=(400, 401))
 def list_equivalences(user: User, query: EquivalenceQuery) -> Any:
-    equivalence_service.expire_due()
     statement = select(Equivalence).options(*equivalence_service.LOAD)
     if query.partnership:
         statement = statement.where(Equivalence.partnership_id == _partnership(
@@ -167,7 +166,7 @@ def list_equivalences(user: User, query: EquivalenceQuery) -> Any:
                     default_order=(Equivalence.id,))
 
 
-@endpoint("GET", "/equivalences/<int:equivalence_id>", summary="One equivalence",
+@endpoint("GET", "/equivalences/<id:equivalence_id>", summary="One equivalence",
           tag="equivalences", response=EquivalenceOut, errors=READ_ERRORS)
 def get_equivalence(user: User, equivalence_id: int) -> EquivalenceOut:
     return equivalence_out(equivalence_service.get_equivalence(equivalence_id))
@@ -182,7 +181,7 @@ def propose(user: User, body: EquivalenceIn) -> Any:
     return equivalence_out(item), {"Location": f"/api/v1/equivalences/{item.id}"}
 
 
-@endpoint("POST", "/equivalences/<int:equivalence_id>/approve",
+@endpoint("POST", "/equivalences/<id:equivalence_id>/approve",
           summary="Approve for the caller's institution", tag="equivalences",
           response=EquivalenceOut, errors=WRITE_ERRORS)
 def approve(user: User, equivalence_id: int) -> EquivalenceOut:
@@ -191,7 +190,7 @@ def approve(user: User, equivalence_id: int) -> EquivalenceOut:
     return equivalence_out(equivalence_service.approve(item, user, _optional_version()))
 
 
-@endpoint("POST", "/equivalences/<int:equivalence_id>/reject", summary="Reject, with a reason",
+@endpoint("POST", "/equivalences/<id:equivalence_id>/reject", summary="Reject, with a reason",
           tag="equivalences", body=RejectIn, response=EquivalenceOut, errors=WRITE_ERRORS)
 def reject(user: User, equivalence_id: int, body: RejectIn) -> EquivalenceOut:
     item = equivalence_service.get_equivalence(equivalence_id)

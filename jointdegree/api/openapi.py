@@ -23,7 +23,8 @@ def openapi_path(rule: str) -> str:
 def _path_parameters(rule: str) -> list[dict[str, Any]]:
     params = []
     for converter, name in _RULE_PARAM.findall(rule):
-        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        schema = ({"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+                  if converter in ("int", "id") else {"type": "string"})
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 

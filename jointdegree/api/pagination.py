@@ -29,7 +29,7 @@ class ListQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
     per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description="Items per page (at most 100).")
     sort: str | None = Field(None, description="Comma-separated fields; prefix - to descend.")
 

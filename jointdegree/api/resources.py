@@ -149,7 +149,7 @@ def list_programmes(user: User, query: ProgrammeQuery) -> Any:
                     default_order=(Institution.code, Programme.code))
 
 
-@endpoint("GET", "/programmes/<int:programme_id>", summary="One programme", tag="programmes",
+@endpoint("GET", "/programmes/<id:programme_id>", summary="One programme", tag="programmes",
           response=ProgrammeOut, errors=READ_ERRORS)
 def get_programme(user: User, programme_id: int) -> ProgrammeOut:
     return programme_out(catalog.get_programme(programme_id))
@@ -165,7 +165,7 @@ def create_programme(user: User, body: ProgrammeIn) -> Any:
     return programme_out(programme), {"Location": f"/api/v1/programmes/{programme.id}"}
 
 
-@endpoint("PATCH", "/programmes/<int:programme_id>", summary="Change a programme",
+@endpoint("PATCH", "/programmes/<id:programme_id>", summary="Change a programme",
           tag="programmes", body=ProgrammePatch, response=ProgrammeOut, errors=WRITE_ERRORS,
           conditional=True)
 def patch_programme(user: User, programme_id: int, body: ProgrammePatch) -> ProgrammeOut:
@@ -197,7 +197,7 @@ def list_partnerships(user: User, query: PartnershipQuery) -> Any:
                     default_order=(Partnership.code,))
 
 
-@endpoint("GET", "/partnerships/<int:partnership_id>", summary="One partnership",
+@endpoint("GET", "/partnerships/<id:partnership_id>", summary="One partnership",
           tag="partnerships", response=PartnershipOut, errors=READ_ERRORS)
 def get_partnership(user: User, partnership_id: int) -> PartnershipOut:
     return partnership_out(catalog.get_partnership(partnership_id))
@@ -221,7 +221,7 @@ def create_partnership(user: User, body: PartnershipIn) -> Any:
                                           f"/api/v1/partnerships/{partnership.id}"}
 
 
-@endpoint("PATCH", "/partnerships/<int:partnership_id>", summary="Change a partnership",
+@endpoint("PATCH", "/partnerships/<id:partnership_id>", summary="Change a partnership",
           tag="partnerships", body=PartnershipPatch, response=PartnershipOut,
           errors=WRITE_ERRORS, conditional=True)
 def patch_partnership(user: User, partnership_id: int, body: PartnershipPatch
@@ -258,7 +258,7 @@ def my_tokens(user: User, query: ListQuery) -> Any:
                     default_order=(ApiToken.created_at.desc(), ApiToken.id.desc()))
 
 
-@endpoint("DELETE", "/me/tokens/<int:token_id>", summary="Revoke one of the caller's tokens",
+@endpoint("DELETE", "/me/tokens/<id:token_id>", summary="Revoke one of the caller's tokens",
           tag="me", status=204, errors=(401, 404))
 def revoke_token(user: User, token_id: int) -> None:
     tokens.revoke_token(user, token_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -138,8 +138,10 @@ class PartnershipOut(Schema):
 class PartnershipIn(Schema):
     code: str = Field(max_length=32)
     names: Names
-    programme_a: int = Field(description="Programme id at the first institution")
-    programme_b: int = Field(description="Programme id at the partner institution")
+    programme_a: int = Field(ge=1, le=2**31 - 1,
+                             description="Programme id at the first institution")
+    programme_b: int = Field(ge=1, le=2**31 - 1,
+                             description="Programme id at the partner institution")
     first_intake_year: int = Field(ge=1990, le=2100)
     status: StatusName = "draft"
 
@@ -292,7 +294,8 @@ class EquivalenceOut(Schema):
 
 class EquivalenceIn(Schema):
     partnership: str = Field(description="Partnership code")
-    courses: list[int] = Field(min_length=2, description="Course ids from both institutions")
+    courses: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        min_length=2, max_length=100, description="Course ids from both institutions")
     first_year: int = Field(ge=1990, le=2100)
     last_year: int | None = Field(None, ge=1990, le=2100)
     note: str | None = None
@@ -301,7 +304,8 @@ class EquivalenceIn(Schema):
 class EquivalenceQuery(ListQuery):
     partnership: str | None = None
     status: Literal["proposed", "approved", "rejected", "expired"] | None = None
-    course: int | None = Field(None, description="Equivalences that include this course id")
+    course: int | None = Field(None, ge=1, le=2**31 - 1,
+                               description="Equivalences that include this course id")
 
 
 class RejectIn(Schema):

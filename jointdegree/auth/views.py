@@ -110,7 +110,7 @@ def profile() -> str | Response | tuple[str, int]:
                            tokens=tokens.list_tokens(current_user), now=utcnow()), status
 
 
-@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/profile/tokens/<id:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int) -> Response:
     token = tokens.revoke_token(current_user._get_current_object(), token_id)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal, InvalidOperation
 
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
+    send_file,
     send_from_directory,
     url_for,
 )
@@ -42,10 +45,14 @@ PAGE_SIZES = (10, 25, 50, 100)
 
 
 def _decimal_or_none(value: str | None) -> Decimal | None:
+    """A search bound; anything that is not a plain number (NaN, 1e999…) is ignored."""
     try:
-        return Decimal(value.replace(",", ".")) if value and value.strip() else None
+        number = Decimal(value.replace(",", ".")) if value and value.strip() else None
     except InvalidOperation:
         return None
+    if number is None or not number.is_finite() or abs(number) >= 10_000:
+        return None
+    return number
 
 
 @bp.route("/courses")
@@ -63,7 +70,7 @@ def search() -> str:
         delivery=form.delivery.data or None,
         status=None if status == "all" else status if status in ("active", "retired")
         else "active")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
     per_page = request.args.get("per_page", PER_PAGE, type=int)
     per_page = per_page if per_page in PAGE_SIZES else PER_PAGE
     result = course_service.search(filters, page, per_page)
@@ -74,7 +81,7 @@ def search() -> str:
                            capped=result.capped, page=page, pages=pages, args=args)
 
 
-@bp.route("/courses/<int:course_id>")
+@bp.route("/courses/<id:course_id>")
 @login_required
 def course(course_id: int) -> str:
     item = course_service.get_course(course_id)
@@ -116,7 +123,7 @@ def new_course(code: str) -> str | WerkzeugResponse | tuple[str, int]:
                            course=None), 400 if form.is_submitted() else 200
 
 
-@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@bp.route("/courses/<id:course_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_course(course_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     item = course_service.get_course(course_id)
@@ -145,7 +152,7 @@ def _stale_message(item: Course) -> str:
              when=format_datetime(item.updated_at, "short"))
 
 
-@bp.route("/courses/<int:course_id>/retire", methods=["POST"])
+@bp.route("/courses/<id:course_id>/retire", methods=["POST"])
 @login_required
 def retire(course_id: int) -> WerkzeugResponse:
     item = course_service.get_course(course_id)
@@ -167,7 +174,10 @@ def import_catalog(code: str) -> str | WerkzeugResponse | tuple[str, int]:
     confirm = ConfirmImportForm()
     report = upload = None
     if "upload_id" in request.form and confirm.validate_on_submit():
-        upload = files.get_own(int(confirm.upload_id.data or 0), current_user, "catalog-import")
+        upload_id = confirm.upload_id.data or ""
+        if not upload_id.isdigit() or len(upload_id) > 9:
+            abort(400)
+        upload = files.get_own(int(upload_id), current_user, "catalog-import")
         report = transfer.import_catalog(institution, upload.data, upload.filename,
                                          current_user)
         if report.applied:
@@ -201,9 +211,8 @@ def export(code: str) -> Response:
     if fmt not in ("csv", "xlsx", "ewp"):
         fmt = "csv"
     data, mimetype, filename = export_catalog(institution, fmt)
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Content-Type-Options": "nosniff"})
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=filename)
 
 
 @bp.route("/catalog-template.csv")

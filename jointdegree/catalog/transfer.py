@@ -99,7 +99,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
             if extra:
                 raise FileProblem([RowError(reader.line_num, "", extra,
                                             "more cells than columns in the header")])
-        rows.append((reader.line_num, {name: unneutralise(value)
+        rows.append((reader.line_num, {name: unneutralise(value) if value[:1] == "'" else value
                                        for name, value in zip(names, values, strict=False)}))
     return rows
 

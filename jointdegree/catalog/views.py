@@ -100,7 +100,7 @@ def partnerships() -> str:
                            partnerships=services.list_partnerships())
 
 
-@bp.route("/partnerships/<int:partnership_id>")
+@bp.route("/partnerships/<id:partnership_id>")
 @login_required
 def partnership(partnership_id: int) -> str:
     return render_template("catalog/partnership.html",

@@ -81,7 +81,11 @@ def current_academic_year(today: date | None = None) -> int:
 
 
 def expire_due(today: date | None = None) -> int:
-    """Approved equivalences whose last academic year has ended become expired."""
+    """Approved equivalences whose last academic year has ended become expired.
+
+    Run daily (``jointdegree equivalences expire``, e.g. from cron) and before each decision; a
+    GET never writes.
+    """
     year = current_academic_year(today)
     result = session.execute(update(Equivalence).where(
         Equivalence.status == EquivalenceStatus.APPROVED, Equivalence.last_year.is_not(None),
@@ -109,7 +113,6 @@ def get_equivalence(equivalence_id: int) -> Equivalence:
 
 def list_equivalences(partnership: Partnership | None = None, status: str | None = None,
                       course: Course | None = None) -> list[Equivalence]:
-    expire_due()
     statement = select(Equivalence).options(*LOAD).order_by(Equivalence.id)
     if partnership is not None:
         statement = statement.where(Equivalence.partnership_id == partnership.id)
@@ -197,6 +200,7 @@ def _params(equivalence: Equivalence, actor: User | None, **extra: Any) -> dict[
 def propose(partnership: Partnership, course_ids: Sequence[int], first_year: int,
             last_year: int | None, note: str | None, actor: User | None) -> Equivalence:
     """Courses at one institution ≡ courses at the other (1:1, 1:n, n:m)."""
+    expire_due()
     if actor is not None:
         authorize("equivalence.propose", partnership, user=actor)
     errors: dict[str, Any] = {}

@@ -66,7 +66,7 @@ def convert() -> str | tuple[str, int]:
                            lang=lang, method_labels=METHOD_LABELS), status
 
 
-@bp.route("/partnerships/<int:partnership_id>/grades", methods=["GET", "POST"])
+@bp.route("/partnerships/<id:partnership_id>/grades", methods=["GET", "POST"])
 @login_required
 def settings(partnership_id: int) -> str | Response | tuple[str, int]:
     partnership = catalog.get_partnership(partnership_id)

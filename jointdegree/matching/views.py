@@ -3,9 +3,19 @@ review tasks and syllabi."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -52,7 +62,7 @@ def _version(form: Any) -> int | None:
 
 # -- credit rules ---------------------------------------------------------------------------------
 
-@bp.route("/partnerships/<int:partnership_id>/rules", methods=["GET", "POST"])
+@bp.route("/partnerships/<id:partnership_id>/rules", methods=["GET", "POST"])
 @login_required
 def rules(partnership_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     partnership = catalog.get_partnership(partnership_id)
@@ -85,7 +95,7 @@ def rules(partnership_id: int) -> str | WerkzeugResponse | tuple[str, int]:
 
 # -- equivalences ---------------------------------------------------------------------------------
 
-@bp.route("/partnerships/<int:partnership_id>/equivalences")
+@bp.route("/partnerships/<id:partnership_id>/equivalences")
 @login_required
 def equivalences(partnership_id: int) -> str | Response:
     partnership = catalog.get_partnership(partnership_id)
@@ -94,9 +104,8 @@ def equivalences(partnership_id: int) -> str | Response:
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         data, mimetype = equivalence_table(partnership, items, fmt)
-        name = f"{partnership.code.lower()}-equivalences.{fmt}"
-        return Response(data, mimetype=mimetype,
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=f"{partnership.code.lower()}-equivalences.{fmt}")
     rules = rule_service.rule_set(partnership)
     comparisons = {e.id: service.compare(e, partnership, rules) for e in items}
     return render_template("matching/equivalences.html", partnership=partnership, items=items,
@@ -114,7 +123,7 @@ def _course_choices(partnership: Partnership) -> tuple[list, list]:
     return sides[0], sides[1]
 
 
-@bp.route("/partnerships/<int:partnership_id>/equivalences/new", methods=["GET", "POST"])
+@bp.route("/partnerships/<id:partnership_id>/equivalences/new", methods=["GET", "POST"])
 @login_required
 def propose(partnership_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     partnership = catalog.get_partnership(partnership_id)
@@ -141,17 +150,14 @@ def propose(partnership_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         400 if form.is_submitted() else 200)
 
 
-@bp.route("/equivalences/<int:equivalence_id>")
+@bp.route("/equivalences/<id:equivalence_id>")
 @login_required
 def equivalence(equivalence_id: int) -> str:
     item = service.get_equivalence(equivalence_id)
     partnership = item.partnership
-    professors = session.scalars(select(User).where(
-        User.role == Role.PROFESSOR, User.active.is_(True),
-        User.institution_id.in_(partnership.institution_ids())).order_by(User.display_name))
     request_form = RequestReviewForm()
     request_form.professor.choices = [(str(p.id), f"{p.display_name} ({p.institution.code})")
-                                      for p in professors]
+                                      for p in _professors(partnership)]
     reviews = session.scalars(select(service.FacultyReview).where(
         service.FacultyReview.equivalence_id == item.id)).all()
     return render_template(
@@ -162,6 +168,12 @@ def equivalence(equivalence_id: int) -> str:
         decided_here=any(d.institution_id == current_user.institution_id
                          for d in item.decisions),
         syllabi=_syllabi(item.courses))
+
+
+def _professors(partnership: Partnership) -> list[User]:
+    return list(session.scalars(select(User).where(
+        User.role == Role.PROFESSOR, User.active.is_(True),
+        User.institution_id.in_(partnership.institution_ids())).order_by(User.display_name)))
 
 
 def _syllabi(courses: list[Course]) -> dict[int, Upload]:
@@ -181,7 +193,7 @@ def _stale(item: Equivalence) -> str:
              when=format_datetime(item.updated_at, "short"))
 
 
-@bp.route("/equivalences/<int:equivalence_id>/decide", methods=["POST"])
+@bp.route("/equivalences/<id:equivalence_id>/decide", methods=["POST"])
 @login_required
 def decide(equivalence_id: int) -> WerkzeugResponse:
     item = service.get_equivalence(equivalence_id)
@@ -203,7 +215,7 @@ def decide(equivalence_id: int) -> WerkzeugResponse:
     return redirect(url_for("matching.equivalence", equivalence_id=item.id))
 
 
-@bp.route("/equivalences/<int:equivalence_id>/confirm-review", methods=["POST"])
+@bp.route("/equivalences/<id:equivalence_id>/confirm-review", methods=["POST"])
 @login_required
 def confirm_review(equivalence_id: int) -> WerkzeugResponse:
     item = service.get_equivalence(equivalence_id)
@@ -214,14 +226,16 @@ def confirm_review(equivalence_id: int) -> WerkzeugResponse:
     return redirect(url_for("matching.equivalence", equivalence_id=item.id))
 
 
-@bp.route("/equivalences/<int:equivalence_id>/request-review", methods=["POST"])
+@bp.route("/equivalences/<id:equivalence_id>/request-review", methods=["POST"])
 @login_required
 def request_review(equivalence_id: int) -> WerkzeugResponse:
     item = service.get_equivalence(equivalence_id)
     authorize("equivalence.decide", item)
     form = RequestReviewForm()
-    form.professor.choices = [(request.form.get("professor", ""), "")]
-    if form.validate_on_submit():
+    form.professor.choices = [(str(p.id), p.display_name) for p in _professors(item.partnership)]
+    if not form.validate_on_submit():
+        flash(_("Choose a professor of one of the two institutions."), "error")
+    else:
         professor = session.get(User, int(form.professor.data or 0))
         try:
             if professor is None:
@@ -234,7 +248,7 @@ def request_review(equivalence_id: int) -> WerkzeugResponse:
     return redirect(url_for("matching.equivalence", equivalence_id=item.id))
 
 
-@bp.route("/courses/<int:course_id>/suggestions")
+@bp.route("/courses/<id:course_id>/suggestions")
 @login_required
 def suggestions(course_id: int) -> str:
     """Ranked partner courses that could be equivalent, each with why it is suggested."""
@@ -259,7 +273,7 @@ def reviews() -> str:
     return render_template("matching/reviews.html", items=service.reviews_for(current_user))
 
 
-@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
+@bp.route("/reviews/<id:review_id>", methods=["GET", "POST"])
 @login_required
 def review(review_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     item = service.get_review(review_id)
@@ -285,7 +299,7 @@ def review(review_id: int) -> str | WerkzeugResponse | tuple[str, int]:
 
 # -- syllabi --------------------------------------------------------------------------------------
 
-@bp.route("/courses/<int:course_id>/syllabus", methods=["GET", "POST"])
+@bp.route("/courses/<id:course_id>/syllabus", methods=["GET", "POST"])
 @login_required
 def syllabus(course_id: int) -> str | Response | WerkzeugResponse | tuple[str, int]:
     course = course_service.get_course(course_id)
@@ -294,11 +308,13 @@ def syllabus(course_id: int) -> str | Response | WerkzeugResponse | tuple[str, i
         if stored is None:
             return render_template("matching/syllabus.html", course=course,
                                    form=SyllabusForm(), stored=None)
-        # Never rendered by the browser as a page: a download, with its checked type.
-        return Response(stored.data, mimetype=stored.content_type, headers={
-            "Content-Disposition": f'attachment; filename="{stored.filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox"})
+        # Never rendered by the browser as a page: a download, with its checked type (and a
+        # UTF-8 file name: syllabi are often named in Chinese).
+        response = send_file(io.BytesIO(stored.data), mimetype=stored.content_type,
+                             as_attachment=True, download_name=stored.filename)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
     authorize("institution.edit", course.institution)
     form = SyllabusForm()
     if form.validate_on_submit():

@@ -25,7 +25,7 @@ def inbox() -> str:
     return render_template("notifications/inbox.html", items=items, render=services.render)
 
 
-@bp.route("/<int:notification_id>/open", methods=["POST"])
+@bp.route("/<id:notification_id>/open", methods=["POST"])
 @login_required
 def open_notification(notification_id: int) -> Response:
     """Mark read and follow the notification's link."""
