@@ -81,6 +81,19 @@ def _decimal(value: Any, errors: _Errors, field: str) -> Decimal | None:
     return number.quantize(Decimal("0.1"))  # the column's scale, so reads and writes agree
 
 
+def _whole(data: Mapping[str, Any], field: str, low: int, high: int, errors: _Errors,
+           message: Any) -> int | None:
+    """A whole number in [low, high] from a form or JSON value, or a field error."""
+    try:
+        number = int(str(data.get(field)).strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        errors.add(field, message)
+        return None
+    return number
+
+
 def _clean_names(data: Mapping[str, Any], prefix: str = "name") -> dict[str, str | None]:
     return {f"{prefix}_{s}": (str(data.get(f"{prefix}_{s}") or "").strip() or None)
             for s in ("fr", "zh", "en")}
@@ -162,13 +175,8 @@ def _validate_programme(data: Mapping[str, Any], errors: _Errors) -> dict[str, A
         errors.add("level", _l("Choose bachelor, master or doctorate."))
     values["required_credits"] = _decimal(data.get("required_credits"), errors,
                                           "required_credits")
-    try:
-        semesters = int(str(data.get("duration_semesters")).strip())
-        if not 1 <= semesters <= 16:
-            raise ValueError
-        values["duration_semesters"] = semesters
-    except ValueError:
-        errors.add("duration_semesters", _l("Enter a number of semesters from 1 to 16."))
+    values["duration_semesters"] = _whole(data, "duration_semesters", 1, 16, errors,
+                                          _l("Enter a number of semesters from 1 to 16."))
     values["active"] = bool(data.get("active", True))
     return values
 
@@ -264,13 +272,8 @@ def _validate_partnership(data: Mapping[str, Any], errors: _Errors) -> dict[str,
         values["status"] = PartnershipStatus(data.get("status") or "")
     except ValueError:
         errors.add("status", _l("Unknown status."))
-    try:
-        year = int(str(data.get("first_intake_year")).strip())
-        if not 1990 <= year <= 2100:
-            raise ValueError
-        values["first_intake_year"] = year
-    except ValueError:
-        errors.add("first_intake_year", _l("Enter a year such as 2026."))
+    values["first_intake_year"] = _whole(data, "first_intake_year", 1990, 2100, errors,
+                                         _l("Enter a year such as 2026."))
     return values
 
 

@@ -35,6 +35,8 @@ from decimal import (
 from enum import StrEnum
 from types import MappingProxyType
 
+from jointdegree.decimals import plain, shortened
+
 __all__ = [
     "ALLOWED_STEPS",
     "Conversion",
@@ -159,18 +161,12 @@ def _a(kind: CourseKind) -> str:
     return f"{'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}"
 
 
-def _fmt(value: Decimal) -> str:
-    """Plain notation without trailing zeros: 4.0 → "4", 1E+2 → "100", 0.25 → "0.25"."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+_fmt = plain
 
 
 def _fmt_exact(value: Decimal) -> str:
     """Show a quotient readably: up to 4 decimals, then "…" when digits were cut (5.4545…)."""
-    shown = value.quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
-    return _fmt(value) if shown == value else f"{_fmt(shown)}…"
+    return shortened(value, 4)
 
 
 @dataclass(frozen=True)

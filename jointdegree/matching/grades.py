@@ -58,6 +58,8 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import ClassVar, Protocol
 
+from jointdegree.decimals import plain, shortened
+
 __all__ = [
     "MIN_GROUP",
     "SHIPPED",
@@ -123,18 +125,12 @@ class GradeMethod(StrEnum):
 # --- small helpers -------------------------------------------------------------------------------
 
 
-def _fmt(value: Decimal) -> str:
-    """Plain notation without trailing zeros: 15.00 → "15", 1E+2 → "100", 8.50 → "8.5"."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+_fmt = plain
 
 
 def _fmt_exact(value: Decimal) -> str:
     """Show an exact value readably: up to 6 decimals, then "…" when digits were cut."""
-    shown = value.quantize(Decimal("0.000001"), rounding=ROUND_FLOOR)
-    return _fmt(value) if shown == value else f"{_fmt(shown)}…"
+    return shortened(value, 6)
 
 
 def _defined(value: object, what: str) -> Decimal:
