@@ -152,12 +152,17 @@ def _load_equivalences(partnership: Partnership, reg_nice: User, reg_haikou: Use
                                  "credited": True}, reg_nice)
     codes = {code: course_id for course_id, code in session.execute(
         select(Course.id, Course.code))}
+    professor = session.scalar(select(User).where(User.email == "professor.nice@example.org"))
     for row in csv.DictReader(io.StringIO((DATA / "equivalences.csv").read_text("utf-8"))):
         ids = [codes[c.strip()] for side in ("uca_codes", "hainanu_codes")
                for c in row[side].split(";") if c.strip()]
         item = equivalences.propose(partnership, ids, year, None, row["note"], reg_nice)
         if row["status"] == "approved":
             equivalences.approve(item, reg_haikou)
+        elif professor is not None:  # the faculty-review workflow, visible at once
+            equivalences.request_review(item, professor, "Is the content equivalent?",
+                                        reg_haikou)
+            professor = None
 
 
 def logins_text() -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from jointdegree.auth.models import Role, User
-from jointdegree.catalog.models import AcademicTerm, Institution, Partnership
+from jointdegree.catalog.models import AcademicTerm, Course, Institution, Partnership
 from jointdegree.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from jointdegree.matching.models import Equivalence, FacultyReview
 from tests.support import login
 
 
@@ -22,6 +23,10 @@ def test_demo_loads_both_universities_and_one_user_per_role(app, db) -> None:
     assert len(years) == 2  # the current and the next academic year
     haikou = db.scalar(select(Institution).where(Institution.code == "HAINANU"))
     assert haikou.timezone == "Asia/Shanghai" and haikou.name_zh == "海南大学"
+    statuses = [e.status.value for e in db.scalars(select(Equivalence))]
+    assert statuses.count("approved") >= 12 and "proposed" in statuses
+    assert db.scalar(select(func.count()).select_from(Course)) >= 80
+    assert db.scalar(select(func.count()).select_from(FacultyReview)) == 1  # a review to answer
 
 
 def test_the_cli_prints_working_logins(app, runner) -> None:
