@@ -6,17 +6,13 @@ import csv
 import io
 import random
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from jointdegree import create_app, migrate
 from jointdegree.catalog.records import COLUMNS
 from tests.support import PG_ADMIN_URL as PG_URL
-from tests.support import postgres_available
+from tests.support import pg_database, postgres_available
 
 __all__ = ["PG_URL", "app_for", "as_csv", "database", "postgres_available", "synthetic_rows"]
 
@@ -68,18 +64,8 @@ def database(kind: str) -> Iterator[str]:
             migrate.upgrade(url)
             yield url
         return
-    name = f"jd_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
+    with pg_database("jd_bench") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def app_for(url: str):

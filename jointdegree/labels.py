@@ -17,7 +17,7 @@ from jointdegree.catalog.models import (
     DegreeLevel,
     PartnershipStatus,
 )
-from jointdegree.matching.models import EquivalenceStatus, Recommendation
+from jointdegree.matching.models import Decision, EquivalenceStatus, Recommendation
 
 LABELS: dict[Enum, Any] = {
     Role.ADMIN: _l("Administrator"),
@@ -45,6 +45,8 @@ LABELS: dict[Enum, Any] = {
     EquivalenceStatus.APPROVED: _l("Approved"),
     EquivalenceStatus.REJECTED: _l("Rejected"),
     EquivalenceStatus.EXPIRED: _l("Expired"),
+    Decision.APPROVE: _l("approved"),
+    Decision.REJECT: _l("rejected"),
     Recommendation.APPROVE: _l("Approve"),
     Recommendation.REJECT: _l("Reject"),
     Recommendation.REVISE: _l("Revise (change the courses or credits)"),
@@ -127,3 +129,7 @@ COLUMN_HELP: dict[str, Any] = {
     "prerequisites": _l("Codes of courses of the same institution, separated by ;"),
     "status": _l("active or retired"),
 }
+
+
+def course_kind_label(kind: str) -> str:
+    return label(CourseKind(kind))

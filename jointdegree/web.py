@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from jointdegree.auth.models import Role
 from jointdegree.auth.policy import can
 from jointdegree.errors import ServiceError
-from jointdegree.labels import credit_unit, label, reason_text
+from jointdegree.labels import course_kind_label, credit_unit, label, reason_text
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def init_app(app: Flask) -> None:
                                  datetime=_format_datetime)
     app.jinja_env.globals.update(can=can, Role=Role, label=label, role_label=label,
                                  credit_unit=credit_unit, isced_name=_isced_name,
-                                 reason_text=reason_text)
+                                 reason_text=reason_text, course_kind_label=course_kind_label)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:

@@ -9,24 +9,16 @@ also prove the migrations build the schema the models expect.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from jointdegree import create_app, migrate
 from jointdegree.db import database
-from tests.support import (
-    PG_ADMIN_URL,
-    create_pg_database,
-    drop_pg_database,
-    postgres_available,
-    skip_or_fail,
-)
+from tests.support import pg_database
 
 BACKEND = os.environ.get("JOINTDEGREE_TEST_DATABASE", "sqlite")
 
@@ -49,30 +41,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     if BACKEND != "postgresql":
         raise pytest.UsageError(f"JOINTDEGREE_TEST_DATABASE={BACKEND!r}: sqlite or postgresql")
-    if not postgres_available():
-        skip_or_fail(f"PostgreSQL is not reachable at {make_url(PG_ADMIN_URL).host}")
-    name = f"jd_test_{uuid.uuid4().hex[:10]}"
-    url = create_pg_database(name)
-    try:
-        migrate.upgrade(url)
+    with pg_database("jd_test") as url:
         yield url
-    finally:
-        drop_pg_database(name)
 
 
 @pytest.fixture
 def fresh_postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database of this test's own, with real commits: for races between
     concurrent transactions (SQLite serializes writers, so it cannot show them)."""
-    if not postgres_available():
-        skip_or_fail("PostgreSQL is not reachable")
-    name = f"jd_fresh_{uuid.uuid4().hex[:10]}"
-    url = create_pg_database(name)
-    try:
-        migrate.upgrade(url)
+    with pg_database("jd_fresh") as url:
         yield url
-    finally:
-        drop_pg_database(name)
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import pytest
@@ -45,6 +48,24 @@ def create_pg_database(name: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def pg_database(prefix: str, migrated: bool = True) -> Iterator[str]:
+    """A PostgreSQL database of this run's own (migrated to head), dropped afterwards; skips
+    — or under CI=true fails — when the server is not reachable."""
+    if not postgres_available():
+        skip_or_fail(f"PostgreSQL is not reachable at {make_url(PG_ADMIN_URL).host}")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    url = create_pg_database(name)
+    try:
+        if migrated:
+            from jointdegree import migrate
+
+            migrate.upgrade(url)
+        yield url
+    finally:
+        drop_pg_database(name)
 
 
 def drop_pg_database(name: str) -> None:

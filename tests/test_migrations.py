@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import create_engine, inspect
 
 from jointdegree import migrate
 from jointdegree.db import make_engine
 from jointdegree.models import Base
-from tests.support import create_pg_database, drop_pg_database, postgres_available, skip_or_fail
+from tests.support import pg_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -18,14 +16,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
-    if not postgres_available():
-        skip_or_fail("PostgreSQL is not reachable for the migration test")
-    name = f"jd_mig_{uuid.uuid4().hex[:10]}"
-    url = create_pg_database(name)
-    try:
+    with pg_database("jd_mig", migrated=False) as url:
         yield url
-    finally:
-        drop_pg_database(name)
 
 
 def test_upgrade_check_and_downgrade(empty_database: str) -> None:

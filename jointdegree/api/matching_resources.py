@@ -124,8 +124,14 @@ def patch_course(user: User, course_id: int, body: CoursePatch) -> CourseOut:
 
 # -- equivalences ---------------------------------------------------------------------------------
 
-def equivalence_out(item: Equivalence) -> EquivalenceOut:
-    comparison = equivalence_service.compare(item, item.partnership)
+def equivalence_out(item: Equivalence, rules: dict[int, Any] | None = None) -> EquivalenceOut:
+    """``rules``: a per-request cache of each partnership's rule set (lists stay one query)."""
+    if rules is None:
+        rules = {}
+    if item.partnership_id not in rules:
+        rules[item.partnership_id] = rule_service.rule_set(item.partnership)
+    comparison = equivalence_service.compare(item, item.partnership,
+                                             rules[item.partnership_id])
     return EquivalenceOut(
         id=item.id, partnership=item.partnership.code, status=item.status.value,
         first_year=item.first_year, last_year=item.last_year, note=item.note,
@@ -160,7 +166,8 @@ def list_equivalences(user: User, query: EquivalenceQuery) -> Any:
         statement = statement.where(Equivalence.status == query.status)
     if query.course:
         statement = statement.where(Equivalence.courses.any(Course.id == query.course))
-    return paginate(statement, query, equivalence_out,
+    cache: dict[int, Any] = {}
+    return paginate(statement, query, lambda item: equivalence_out(item, cache),
                     sortable={"id": Equivalence.id, "status": Equivalence.status,
                               "first_year": Equivalence.first_year},
                     default_order=(Equivalence.id,))

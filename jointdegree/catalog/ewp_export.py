@@ -9,25 +9,19 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import or_, select
-
 from jointdegree.catalog import courses as course_service
 from jointdegree.catalog import services
 from jointdegree.catalog.ewp import EwpInstitution, EwpTerm, courses_response
-from jointdegree.catalog.models import Institution, Partnership, Programme
+from jointdegree.catalog.models import Institution
 from jointdegree.catalog.records import CourseRecord
-from jointdegree.db import session
 from jointdegree.matching.credits import RuleSet, convert
 
 
 def _rules_for(institution: Institution) -> RuleSet:
     from jointdegree.matching.rules import rule_set
 
-    programmes = select(Programme.id).where(Programme.institution_id == institution.id)
-    partnership = session.scalar(select(Partnership).where(or_(
-        Partnership.programme_a_id.in_(programmes), Partnership.programme_b_id.in_(programmes)
-    )).order_by(Partnership.id))
-    return rule_set(partnership) if partnership is not None else RuleSet.default()
+    partnerships = services.partnerships_of(institution)
+    return rule_set(partnerships[0]) if partnerships else RuleSet.default()
 
 
 def ewp_document(institution: Institution) -> bytes:

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -325,6 +325,14 @@ def list_partnerships() -> list[Partnership]:
         selectinload(Partnership.programme_b).selectinload(Programme.institution),
     ).order_by(Partnership.code)
     return list(session.scalars(query))
+
+
+def partnerships_of(institution: Institution) -> list[Partnership]:
+    """The double degrees one of whose two programmes belongs to ``institution``."""
+    programmes = select(Programme.id).where(Programme.institution_id == institution.id)
+    return list(session.scalars(select(Partnership).where(or_(
+        Partnership.programme_a_id.in_(programmes), Partnership.programme_b_id.in_(programmes)))
+        .order_by(Partnership.code)))
 
 
 def get_partnership(partnership_id: int) -> Partnership:

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -15,8 +14,7 @@ from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize
 from jointdegree.catalog import services
 from jointdegree.catalog.forms import InstitutionForm, PartnershipForm, ProgrammeForm, TermForm
-from jointdegree.catalog.models import Partnership, Programme
-from jointdegree.db import session
+from jointdegree.catalog.models import Programme
 from jointdegree.errors import ValidationFailed
 from jointdegree.forms import apply_errors
 from jointdegree.home.views import register_card
@@ -53,10 +51,7 @@ def new_institution() -> str | Response | tuple[str, int]:
 @login_required
 def institution(code: str) -> str:
     inst = services.get_institution(code)
-    partnerships = session.scalars(
-        select(Partnership).join(Programme, or_(Partnership.programme_a_id == Programme.id,
-                                                Partnership.programme_b_id == Programme.id))
-        .where(Programme.institution_id == inst.id).order_by(Partnership.code)).unique().all()
+    partnerships = services.partnerships_of(inst)
     return render_template("catalog/institution.html", institution=inst,
                            programmes=services.list_programmes(inst),
                            terms=services.list_terms(inst), partnerships=partnerships)

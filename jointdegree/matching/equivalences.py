@@ -98,6 +98,7 @@ def expire_due(today: date | None = None) -> int:
 
 LOAD = (selectinload(Equivalence.courses).selectinload(Course.institution),
         selectinload(Equivalence.decisions).selectinload(EquivalenceDecision.user),
+        selectinload(Equivalence.decisions).selectinload(EquivalenceDecision.institution),
         selectinload(Equivalence.partnership).selectinload(Partnership.programme_a)
         .selectinload(Programme.institution),
         selectinload(Equivalence.partnership).selectinload(Partnership.programme_b)
@@ -383,10 +384,19 @@ def answer_review(review: FacultyReview, actor: User, recommendation: str,
     return review
 
 
+REVIEW_LOAD = (selectinload(FacultyReview.professor), selectinload(FacultyReview.requested_by))
+
+
+def reviews_of(equivalence: Equivalence) -> list[FacultyReview]:
+    return list(session.scalars(select(FacultyReview).where(
+        FacultyReview.equivalence_id == equivalence.id).options(*REVIEW_LOAD)
+        .order_by(FacultyReview.requested_at)))
+
+
 def reviews_for(professor: User) -> list[FacultyReview]:
     return list(session.scalars(select(FacultyReview).where(
         FacultyReview.professor_id == professor.id).options(
-        selectinload(FacultyReview.equivalence).options(*LOAD)).order_by(
+        *REVIEW_LOAD, selectinload(FacultyReview.equivalence).options(*LOAD)).order_by(
         FacultyReview.answered_at.is_not(None), FacultyReview.requested_at.desc())))
 
 

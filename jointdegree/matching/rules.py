@@ -4,6 +4,7 @@ and converting a course's or an amount's credits with them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -158,3 +159,36 @@ def worked_examples(partnership: Partnership) -> list[Conversion]:
         except ValueError:
             continue
     return examples
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    kind: str  # "any" or a CourseKind value
+    rule: CreditRule
+    agreed: bool  # set by the partnership (False: the documented default applies)
+
+
+def rule_table(partnership: Partnership, rows: list[CreditRuleRow] | None = None
+               ) -> list[RuleLine]:
+    """The rule for every kind of course, saying which ones the partnership set itself."""
+    rows = rule_rows(partnership) if rows is None else rows
+    rules = rule_set(partnership, rows)
+    agreed = {row.kind for row in rows}
+    lines = [RuleLine("any", rules.default_rule, "any" in agreed)]
+    lines += [RuleLine(kind.value, rules.rule_for(kind), kind.value in agreed)
+              for kind in CourseKind]
+    return lines
+
+
+def credit_curve(partnership: Partnership, up_to: int = 8) -> list[tuple[Decimal, Decimal]]:
+    """(学分, ECTS) for 0…``up_to`` Chinese credits of a lecture, converted by the partnership's
+    own rule (the page's chart). Empty when the rule needs hours rather than an amount."""
+    rules = rule_set(partnership)
+    points = [(Decimal(0), Decimal(0))]
+    for amount in range(1, up_to + 1):
+        try:
+            points.append((Decimal(amount), convert(Decimal(amount), "cn", "ects", rules,
+                                                    "lecture").amount))
+        except ValueError:
+            return []
+    return points

@@ -23,21 +23,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from jointdegree.audit.services import record as audit
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog import courses as course_service
 from jointdegree.catalog import services as catalog
-from jointdegree.catalog.models import Course, Partnership
+from jointdegree.catalog.models import Partnership
 from jointdegree.db import session
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
-from jointdegree.files import services as files
-from jointdegree.files.models import Upload
 from jointdegree.forms import apply_errors
 from jointdegree.home.views import register_card
 from jointdegree.i18n import localized
 from jointdegree.matching import equivalences as service
 from jointdegree.matching import rules as rule_service
+from jointdegree.matching import syllabi
 from jointdegree.matching.forms import (
     AnswerReviewForm,
     ConfirmReviewForm,
@@ -47,7 +45,7 @@ from jointdegree.matching.forms import (
     RuleForm,
     SyllabusForm,
 )
-from jointdegree.matching.models import CourseSyllabus, Equivalence
+from jointdegree.matching.models import Equivalence
 from jointdegree.matching.table import equivalence_table
 from jointdegree.web import NAVIGATION
 
@@ -86,11 +84,10 @@ def rules(partnership_id: int) -> str | WerkzeugResponse | tuple[str, int]:
                 return redirect(url_for("matching.rules", partnership_id=partnership.id))
         else:
             status = 400
-    rows = rule_service.rule_rows(partnership)
-    return render_template("matching/rules.html", partnership=partnership, rows=rows,
-                           rule_set=rule_service.rule_set(partnership, rows), form=form,
+    return render_template("matching/rules.html", partnership=partnership,
+                           lines=rule_service.rule_table(partnership), form=form,
                            editable=editable, examples=rule_service.worked_examples(partnership),
-                           ), status
+                           curve=rule_service.credit_curve(partnership)), status
 
 
 # -- equivalences ---------------------------------------------------------------------------------
@@ -158,8 +155,7 @@ def equivalence(equivalence_id: int) -> str:
     request_form = RequestReviewForm()
     request_form.professor.choices = [(str(p.id), f"{p.display_name} ({p.institution.code})")
                                       for p in _professors(partnership)]
-    reviews = session.scalars(select(service.FacultyReview).where(
-        service.FacultyReview.equivalence_id == item.id)).all()
+    reviews = service.reviews_of(item)
     return render_template(
         "matching/equivalence.html", item=item, partnership=partnership,
         comparison=service.compare(item, partnership), decide=DecisionForm(version=item.version),
@@ -176,13 +172,7 @@ def _professors(partnership: Partnership) -> list[User]:
         User.institution_id.in_(partnership.institution_ids())).order_by(User.display_name)))
 
 
-def _syllabi(courses: list[Course]) -> dict[int, Upload]:
-    if not courses:
-        return {}
-    rows = session.execute(select(CourseSyllabus.course_id, Upload).join(
-        Upload, Upload.id == CourseSyllabus.upload_id).where(
-        CourseSyllabus.course_id.in_([c.id for c in courses]))).all()
-    return {course_id: upload for course_id, upload in rows}
+_syllabi = syllabi.syllabi_of
 
 
 def _stale(item: Equivalence) -> str:
@@ -319,20 +309,11 @@ def syllabus(course_id: int) -> str | Response | WerkzeugResponse | tuple[str, i
     form = SyllabusForm()
     if form.validate_on_submit():
         try:
-            upload = files.store("syllabus", form.file.data.filename or "syllabus.pdf",
+            syllabi.set_syllabus(course, form.file.data.filename or "syllabus.pdf",
                                  form.file.data.read(), current_user)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            existing = session.get(CourseSyllabus, course.id)
-            if existing is None:
-                session.add(CourseSyllabus(course_id=course.id, upload_id=upload.id))
-            else:
-                existing.upload_id = upload.id
-            audit("course.syllabus", course, actor=current_user,
-                          after={"file": upload.filename, "sha256": upload.sha256},
-                          institution_id=course.institution_id)
-            session.commit()
             flash(_("Syllabus stored."), "success")
             return redirect(url_for("courses.course", course_id=course.id))
     return render_template("matching/syllabus.html", course=course, form=form, stored=None), 400

@@ -98,3 +98,32 @@ def test_conversion_errors_are_clear(api, catalog_world) -> None:
     no_hours = api("POST", "/conversions/credits", json={
         "partnership": "NH-CS", "from_system": "cn", "amount": None})
     assert no_hours.status_code == 400
+
+
+def test_equivalence_lists_run_a_fixed_number_of_queries(app, api, catalog_world,
+                                                        query_counter) -> None:
+    from jointdegree.db import session
+    from jointdegree.matching import equivalences
+
+    w = catalog_world
+    api("GET", "/equivalences")
+    query_counter.clear()
+    api("GET", "/equivalences")
+    empty = len(query_counter)
+    with app.test_request_context():
+        actor = session.get(type(w["registrar_nice"]), w["registrar_nice"].id)
+        partnership = session.get(type(w["partnership"]), w["partnership"].id)
+        equivalences.propose(partnership, [w["bdd"].id, w["db_cn"].id], 2026, None, None, actor)
+    query_counter.clear()
+    api("GET", "/equivalences")
+    one = len(query_counter)
+    with app.test_request_context():
+        actor = session.get(type(w["registrar_nice"]), w["registrar_nice"].id)
+        partnership = session.get(type(w["partnership"]), w["partnership"].id)
+        for ids in ([w["ml"].id, w["ml_cn"].id], [w["bdd"].id, w["ml_cn"].id],
+                    [w["ml"].id, w["db_cn"].id]):
+            equivalences.propose(partnership, ids, 2026, None, None, actor)
+    query_counter.clear()
+    body = api("GET", "/equivalences").get_json()
+    assert body["total"] == 4
+    assert len(query_counter) == one >= empty
