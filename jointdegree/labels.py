@@ -133,3 +133,36 @@ COLUMN_HELP: dict[str, Any] = {
 
 def course_kind_label(kind: str) -> str:
     return label(CourseKind(kind))
+
+
+# Catalog-file problems (keys of jointdegree.catalog.records.ROW_REASONS), for the web pages.
+ROW_REASON_TEXT: dict[str, Any] = {
+    "required": _l("required"),
+    "number": _l("must be a positive number with at most %(decimals)s decimal(s) "
+                 "(up to %(max)s)"),
+    "code": _l("required: 1 to 32 letters, digits, spaces, dots, dashes"),
+    "title_missing": _l("give a title in at least one language"),
+    "too_long": _l("at most %(max)s characters"),
+    "level": _l("unknown level: licence, master, doctorat, 本科, 研究生, 博士"),
+    "isced": _l("an ISCED-F 2013 code has 4 digits"),
+    "language": _l("unknown language: use ISO 639-1 codes such as fr, zh, en"),
+    "term": _l("unknown term"),
+    "choice": _l("must be one of: %(allowed)s"),
+    "self_prerequisite": _l("a course cannot require itself"),
+    "duplicate": _l("duplicated code in the file (also on line %(first)s)"),
+    "no_course": _l("no course with this code"),
+    "unknown_column": _l("unknown column"),
+    "missing_column": _l("missing column"),
+    "column_twice": _l("column given twice"),
+    "not_utf8": _l("the file is not UTF-8 text (byte %(byte)s); save it as CSV UTF-8"),
+    "empty_file": _l("the file is empty"),
+    "extra_cells": _l("more cells than columns in the header"),
+    "not_xlsx": _l("the file is not a readable .xlsx workbook"),
+    "empty_sheet": _l("the sheet is empty"),
+}
+
+
+def row_error_text(error: Any) -> str:
+    """A catalog-file problem in the reader's language."""
+    template = ROW_REASON_TEXT.get(error.key)
+    return str(template) % dict(error.params) if template is not None else error.reason

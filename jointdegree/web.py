@@ -22,7 +22,13 @@ from werkzeug.wrappers import Response
 from jointdegree.auth.models import Role
 from jointdegree.auth.policy import can
 from jointdegree.errors import ServiceError
-from jointdegree.labels import course_kind_label, credit_unit, label, reason_text
+from jointdegree.labels import (
+    course_kind_label,
+    credit_unit,
+    label,
+    reason_text,
+    row_error_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +125,8 @@ def init_app(app: Flask) -> None:
                                  datetime=_format_datetime)
     app.jinja_env.globals.update(can=can, Role=Role, label=label, role_label=label,
                                  credit_unit=credit_unit, isced_name=_isced_name,
-                                 reason_text=reason_text, course_kind_label=course_kind_label)
+                                 reason_text=reason_text, course_kind_label=course_kind_label,
+                                 row_error_text=row_error_text)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:

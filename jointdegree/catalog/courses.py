@@ -129,7 +129,9 @@ def audit_view(record: CourseRecord) -> dict[str, Any]:
 
 
 def _errors_to_fields(errors: Sequence[RowError]) -> dict[str, str]:
-    return {error.column: error.reason for error in errors}
+    from jointdegree.labels import row_error_text
+
+    return {error.column: row_error_text(error) for error in errors}
 
 
 def term_codes(institution: Institution) -> dict[str, int]:

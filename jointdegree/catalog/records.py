@@ -105,12 +105,46 @@ class CourseRecord:
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in one cell: what the import report shows."""
+    """One problem in one cell: what the import report shows.
+
+    ``key`` names the problem (:data:`ROW_REASONS`); ``reason`` is its English wording for the
+    CLI and logs, and the web pages word the same key in the reader's language.
+    """
 
     line: int
     column: str
     value: str
-    reason: str
+    key: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        return ROW_REASONS[self.key].format(**self.params)
+
+
+ROW_REASONS: dict[str, str] = {
+    "required": "required",
+    "number": "must be a positive number with at most {decimals} decimal(s) (up to {max})",
+    "code": "required: 1 to 32 letters, digits, spaces, dots, dashes",
+    "title_missing": "give a title in at least one language",
+    "too_long": "at most {max} characters",
+    "level": "unknown level: licence, master, doctorat, 本科, 研究生, 博士",
+    "isced": "an ISCED-F 2013 code has 4 digits",
+    "language": "unknown language: use ISO 639-1 codes such as fr, zh, en",
+    "term": "unknown term",
+    "choice": "must be one of: {allowed}",
+    "self_prerequisite": "a course cannot require itself",
+    "duplicate": "duplicated code in the file (also on line {first})",
+    "no_course": "no course with this code",
+    "unknown_column": "unknown column",
+    "missing_column": "missing column",
+    "column_twice": "column given twice",
+    "not_utf8": "the file is not UTF-8 text (byte {byte}); save it as CSV UTF-8",
+    "empty_file": "the file is empty",
+    "extra_cells": "more cells than columns in the header",
+    "not_xlsx": "the file is not a readable .xlsx workbook",
+    "empty_sheet": "the sheet is empty",
+}
 
 
 def format_decimal(value: Decimal | None) -> str:
@@ -144,9 +178,8 @@ def _number(value: str, column: str, line: int, errors: list[RowError], *,
     quantum = Decimal(1).scaleb(-decimals)
     if (number is None or not number.is_finite() or number <= 0 or number > max_value
             or number != number.quantize(quantum)):
-        errors.append(RowError(line, column, value,
-                               f"must be a positive number with at most {decimals} decimal"
-                               f"{'s' if decimals > 1 else ''} (up to {max_value})"))
+        errors.append(RowError(line, column, value, "number",
+                               {"decimals": str(decimals), "max": str(max_value)}))
         return None
     return number
 
@@ -165,15 +198,14 @@ def parse_row(row: Mapping[str, str | None], line: int,
 
     code = cell("code")
     if not _CODE.match(code):
-        errors.append(RowError(line, "code", code,
-                               "required: 1 to 32 letters, digits, spaces, dots, dashes"))
+        errors.append(RowError(line, "code", code, "code"))
     titles = {lang: cells[f"title_{lang}"] for lang in LANGS if cells[f"title_{lang}"]}
     if not titles:
-        errors.append(RowError(line, "title_en", "", "give a title in at least one language"))
+        errors.append(RowError(line, "title_en", "", "title_missing"))
     for lang, title in titles.items():
         if len(title) > 300:
-            errors.append(RowError(line, f"title_{lang}", title[:40] + "…",
-                                   "at most 300 characters"))
+            errors.append(RowError(line, f"title_{lang}", title[:40] + "…", "too_long",
+                                   {"max": "300"}))
     credits = _number(cell("credits"), "credits", line, errors, required=True,
                       max_value=_MAX_CREDITS)
     contact = _number(cell("contact_hours"), "contact_hours", line, errors, required=False,
@@ -183,22 +215,20 @@ def parse_row(row: Mapping[str, str | None], line: int,
     level = cell("level")
     cycle = NATIONAL_LEVELS.get(level.lower())
     if cycle is None:
-        errors.append(RowError(line, "level", level,
-                               "unknown level: licence, master, doctorat, 本科, 研究生, 博士"))
+        errors.append(RowError(line, "level", level, "level"))
     isced = cell("isced") or None
     if isced is not None and not _ISCED.match(isced):
-        errors.append(RowError(line, "isced", isced, "an ISCED-F 2013 code has 4 digits"))
+        errors.append(RowError(line, "isced", isced, "isced"))
     # Sets in nature: kept sorted and unique, so comparing a file with the catalog is exact.
     languages = tuple(sorted({code.lower() for code in _split(cell("languages"))}))
     for language in languages:
         if language not in LANGUAGE_CODES:
-            errors.append(RowError(line, "languages", language,
-                                   "unknown language: use ISO 639-1 codes such as fr, zh, en"))
+            errors.append(RowError(line, "languages", language, "language"))
     terms = _split(cell("terms"))
     if known_terms is not None:
         for term in terms:
             if term.upper() not in known_terms:
-                errors.append(RowError(line, "terms", term, "unknown term"))
+                errors.append(RowError(line, "terms", term, "term"))
     terms = tuple(sorted({term.upper() for term in terms}))
     choices = {"delivery": DELIVERIES, "kind": KINDS, "status": STATUSES}
     chosen = {}
@@ -206,12 +236,12 @@ def parse_row(row: Mapping[str, str | None], line: int,
     for column, allowed in choices.items():
         value = cell(column).lower() or defaults[column]
         if value not in allowed:
-            errors.append(RowError(line, column, cell(column),
-                                   f"must be one of: {', '.join(allowed)}"))
+            errors.append(RowError(line, column, cell(column), "choice",
+                                   {"allowed": ", ".join(allowed)}))
         chosen[column] = value
     prerequisites = tuple(sorted({p.upper() for p in _split(cell("prerequisites"))}))
     if code.upper() in prerequisites:
-        errors.append(RowError(line, "prerequisites", code, "a course cannot require itself"))
+        errors.append(RowError(line, "prerequisites", code, "self_prerequisite"))
     if errors:
         return None, errors
     record = CourseRecord(
@@ -243,16 +273,14 @@ def check_file(records: Iterable[tuple[int, CourseRecord]],
             continue
         if code in seen:
             first = seen[code]
-            errors.append(RowError(line, "code", code,
-                                   f"duplicated code in the file (also on line {first})"))
+            errors.append(RowError(line, "code", code, "duplicate", {"first": str(first)}))
         else:
             seen[code] = line
     known = set(seen) | set(existing_codes)
     for line, record in rows:
         for prerequisite in record.prerequisites:
             if prerequisite not in known:
-                errors.append(RowError(line, "prerequisites", prerequisite,
-                                       "no course with this code"))
+                errors.append(RowError(line, "prerequisites", prerequisite, "no_course"))
     return errors
 
 

@@ -64,11 +64,11 @@ class FileProblem(Exception):
 
 def _check_header(header: Sequence[str]) -> None:
     names = [h.strip() for h in header]
-    errors = [RowError(1, name, name, "unknown column") for name in names
+    errors = [RowError(1, name, name, "unknown_column") for name in names
               if name and name not in COLUMNS]
-    errors += [RowError(1, name, "", "missing column") for name in sorted(REQUIRED_COLUMNS)
+    errors += [RowError(1, name, "", "missing_column") for name in sorted(REQUIRED_COLUMNS)
                if name not in names]
-    errors += [RowError(1, name, name, "column given twice") for name in set(names)
+    errors += [RowError(1, name, name, "column_twice") for name in set(names)
                if name and names.count(name) > 1]
     if errors:
         raise FileProblem(errors)
@@ -81,13 +81,12 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileProblem([RowError(0, "", "", f"the file is not UTF-8 text (byte "
-                                               f"{exc.start}); save it as CSV UTF-8")]) from None
+        raise FileProblem([RowError(0, "", "", "not_utf8", {"byte": str(exc.start)})]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        raise FileProblem([RowError(1, "", "", "the file is empty")]) from None
+        raise FileProblem([RowError(1, "", "", "empty_file")]) from None
     _check_header(header)
     names = [h.strip() for h in header]
     rows = []
@@ -97,8 +96,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
         if len(values) > len(names):
             extra = ", ".join(v for v in values[len(names):] if v.strip())
             if extra:
-                raise FileProblem([RowError(reader.line_num, "", extra,
-                                            "more cells than columns in the header")])
+                raise FileProblem([RowError(reader.line_num, "", extra, "extra_cells")])
         rows.append((reader.line_num, {name: unneutralise(value) if value[:1] == "'" else value
                                        for name, value in zip(names, values, strict=False)}))
     return rows
@@ -110,14 +108,14 @@ def _read_xlsx(data: bytes) -> list[tuple[int, dict[str, str]]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        raise FileProblem([RowError(0, "", "", "the file is not a readable .xlsx workbook")]
+        raise FileProblem([RowError(0, "", "", "not_xlsx")]
                           ) from None
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)
     try:
         header = [str(cell or "").strip() for cell in next(iterator)]
     except StopIteration:
-        raise FileProblem([RowError(1, "", "", "the sheet is empty")]) from None
+        raise FileProblem([RowError(1, "", "", "empty_sheet")]) from None
     _check_header(header)
     rows = []
     for number, values in enumerate(iterator, start=2):

@@ -256,3 +256,14 @@ def test_the_ewp_export_of_the_demo_validates(app, runner, db, tmp_path) -> None
     assert any("数据" in t for t in titles)  # Chinese titles survive
     schemes = set(tree.xpath("//*[local-name()='credit']/*[local-name()='scheme']/text()"))
     assert {"ects", "cn-xuefen"} <= schemes
+
+
+def test_the_import_report_speaks_the_readers_language(client, world) -> None:
+    login(client, "reg.nice@example.org")
+    page = client.post("/institutions/NICE/catalog/import", headers={"Accept-Language": "zh-CN"},
+                       data={"csrf_token": csrf_token(client, "/institutions/NICE/catalog/import"),
+                             "file": (io.BytesIO(csv_file([course_row("A1", credits="zero")])),
+                                      "nice.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "must be a positive number" not in page  # worded in Chinese, not English
+    assert "正数" in page
