@@ -45,11 +45,40 @@ class Endpoint:
 ENDPOINTS: list[Endpoint] = []
 
 
-def _validation_fields(error: ValidationError, prefix: str = "") -> dict[str, str]:
-    fields: dict[str, str] = {}
+# pydantic's messages are English: the common ones are worded here in the request's language.
+VALIDATION_TEXT: dict[str, Any] = {
+    "missing": _l("Required."),
+    "extra_forbidden": _l("Unknown field."),
+    "string_too_long": _l("At most %(max_length)s characters."),
+    "string_too_short": _l("At least %(min_length)s characters."),
+    "too_long": _l("At most %(max_length)s items."),
+    "too_short": _l("At least %(min_length)s items."),
+    "greater_than": _l("Must be greater than %(gt)s."),
+    "greater_than_equal": _l("Must be at least %(ge)s."),
+    "less_than": _l("Must be less than %(lt)s."),
+    "less_than_equal": _l("Must be at most %(le)s."),
+    "int_parsing": _l("Enter a whole number."),
+    "int_type": _l("Enter a whole number."),
+    "decimal_parsing": _l("Enter a number."),
+    "decimal_type": _l("Enter a number."),
+    "bool_parsing": _l("Enter true or false."),
+    "literal_error": _l("Must be one of: %(expected)s."),
+    "string_type": _l("Enter text."),
+    "string_pattern_mismatch": _l("Not in the expected form."),
+}
+
+
+def _validation_fields(error: ValidationError, prefix: str = "") -> dict[str, Any]:
+    fields: dict[str, Any] = {}
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"]) or "body"
-        fields.setdefault(prefix + location, item["msg"])
+        template = VALIDATION_TEXT.get(item["type"])
+        context = {k: str(v) for k, v in (item.get("ctx") or {}).items()}
+        try:
+            message = str(template) % context if template is not None else item["msg"]
+        except (KeyError, TypeError):
+            message = item["msg"]
+        fields.setdefault(prefix + location, message)
     return fields
 
 

@@ -281,3 +281,12 @@ def test_the_docs_page_works_offline(client) -> None:
     assert "/institutions" in page and "InstitutionOut" in page
     assert "http://" not in page.replace("http://localhost", "")  # nothing from a CDN
     assert "https://" not in page
+
+
+def test_field_messages_follow_accept_language_too(api) -> None:
+    response = api("POST", "/programmes", headers={"Accept-Language": "fr"}, json={
+        "institution": "NICE", "code": "X", "names": {"fr": "X"}, "level": "master",
+        "required_credits": "-1", "duration_semesters": 40, "colour": "red"})
+    fields = response.get_json()["error"]["fields"]
+    assert fields["duration_semesters"] == "Doit être au plus 16."
+    assert fields["colour"] == "Champ inconnu."
