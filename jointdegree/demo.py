@@ -35,10 +35,6 @@ DEMO_USERS: tuple[tuple[str, Role, str | None, str, str | None], ...] = (
 )
 
 
-def academic_year_start(today: date) -> int:
-    """Both partners start the academic year in September."""
-    return today.year if today.month >= 8 else today.year - 1
-
 
 def load_demo(today: date | None = None) -> bool:
     """Load the demo into an empty database; return whether anything was loaded."""
@@ -81,7 +77,7 @@ def load_demo(today: date | None = None) -> bool:
         "name_zh": "计算机科学与技术（本科）",
         "name_en": "Bachelor of Computer Science and Technology"}, actor=None)
 
-    first = academic_year_start(today or date.today())
+    first = catalog.academic_year_start(today)
     for year in (first, first + 1):
         label = f"{year}-{year + 1}"
         catalog.create_term(nice, {

@@ -29,7 +29,7 @@ from jointdegree.catalog.models import (
     PartnershipStatus,
     Programme,
 )
-from jointdegree.db import session
+from jointdegree.db import session, utcnow
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.notifications.services import notify
 from jointdegree.timezones import is_valid_timezone
@@ -217,6 +217,13 @@ def list_programmes(institution: Institution | None = None) -> list[Programme]:
 
 
 # -- academic terms -------------------------------------------------------------------------------
+
+def academic_year_start(today: date | None = None) -> int:
+    """The calendar year the current academic year started in: both partners start it in
+    September (a date in August already belongs to the coming year's preparations)."""
+    today = today or utcnow().date()
+    return today.year if today.month >= 8 else today.year - 1
+
 
 def _academic_year_ok(value: str) -> bool:
     parts = value.split("-")

@@ -19,7 +19,7 @@ from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, policy
 from jointdegree.catalog.courses import COURSE_CHANGE_HOOKS
 from jointdegree.catalog.models import Course, CourseStatus, Partnership, Programme
-from jointdegree.catalog.services import check_version, commit_versioned
+from jointdegree.catalog.services import academic_year_start, check_version, commit_versioned
 from jointdegree.db import session, utcnow
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.labels import label
@@ -75,9 +75,7 @@ def _review(user: User, review: Any) -> bool:
 
 # -- reading --------------------------------------------------------------------------------------
 
-def current_academic_year(today: date | None = None) -> int:
-    today = today or date.today()
-    return today.year if today.month >= 8 else today.year - 1
+current_academic_year = academic_year_start
 
 
 def expire_due(today: date | None = None) -> int:

@@ -71,8 +71,7 @@ def convert() -> str | tuple[str, int]:
 def settings(partnership_id: int) -> str | Response | tuple[str, int]:
     partnership = catalog.get_partnership(partnership_id)
     editable = can(current_user, "partnership.edit", partnership)
-    native = [p.institution.grading_scale for p in partnership.programmes]
-    pairs = [(native[0], native[1]), (native[1], native[0])]
+    pairs = grading.scale_pairs(partnership)
     rules = grading.rules_of(partnership)
     forms = {}
     status = 200

@@ -88,6 +88,12 @@ def add_scale(definition: Mapping[str, Any], actor: User | None) -> Scale:
 
 # -- rules ----------------------------------------------------------------------------------------
 
+def scale_pairs(partnership: Partnership) -> list[tuple[str, str]]:
+    """The directions a partnership converts: each partner's native scale to the other's."""
+    a, b = (p.institution.grading_scale for p in partnership.programmes)
+    return [(a, b), (b, a)] if a != b else []
+
+
 def rules_of(partnership: Partnership) -> dict[tuple[str, str], GradeRule]:
     return {(r.from_scale, r.to_scale): r for r in session.scalars(
         select(GradeRule).where(GradeRule.partnership_id == partnership.id))}
