@@ -23,10 +23,27 @@ from jointdegree.matching.models import (
     GradeScaleRow,
 )
 from jointdegree.notifications.models import Notification
+from jointdegree.planning.models import (
+    LanguageCertification,
+    PlanApproval,
+    PlanComment,
+    PlanCourse,
+    PlanSemester,
+    RequirementSet,
+    Result,
+    Student,
+    StudentException,
+    StudentNumber,
+    StudyPlan,
+)
+from jointdegree.teaching.models import TeachingAssignment
 
 __all__ = [
     "AcademicTerm", "ApiToken", "AuditLogEntry", "Base", "Course", "CourseLanguage",
     "CourseSyllabus", "CreditRuleRow", "Equivalence", "EquivalenceCourse", "EquivalenceDecision",
     "FacultyReview", "GradeRule", "GradeScaleRow", "Institution", "LoginAttempt", "Notification",
     "Partnership", "Programme", "Upload", "User",
+    "LanguageCertification", "PlanApproval", "PlanComment", "PlanCourse", "PlanSemester",
+    "RequirementSet", "Result", "Student", "StudentException", "StudentNumber", "StudyPlan",
+    "TeachingAssignment",
 ]

@@ -1,0 +1,1 @@
+"""Professors, teaching assignments, stays, lecture sessions and calendars."""
