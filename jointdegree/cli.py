@@ -302,9 +302,77 @@ def equivalences_expire() -> None:
     click.echo(f"{expire_due()} equivalence(s) expired")
 
 
+# -- students -------------------------------------------------------------------------------------
+
+@cli.command("audit")
+@click.argument("student")
+@click.option("--plan", "plan_id", type=int, help="Count this study plan's courses as planned.")
+@click.option("--json", "as_json", is_flag=True, help="The API's JSON instead of text.")
+@with_appcontext
+def audit_command(student: str, plan_id: int | None, as_json: bool) -> None:
+    """Audit STUDENT (id or student number) against both degrees' requirements."""
+    import json
+
+    from jointdegree.errors import NotFound
+    from jointdegree.planning import auditing, plans
+
+    check_database()
+    found = auditing.find_student(student)
+    if found is None:
+        raise click.ClickException(f"no student with id or number {student}")
+    try:
+        plan = plans.get_plan(plan_id) if plan_id is not None else auditing.default_plan(found)
+    except NotFound:
+        raise click.ClickException(f"no study plan {plan_id}") from None
+    if plan is not None and plan.student_id != found.id:
+        raise click.ClickException(f"plan {plan_id} is not this student's")
+    report = auditing.audit_student(found, plan)
+    if as_json:
+        click.echo(json.dumps(auditing.to_api(report).model_dump(mode="json"),
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(auditing.text_lines(report)))
+
+
+@cli.group()
+def results() -> None:
+    """Students' results."""
+
+
+@results.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--institution", "code", required=True, help="Institution code, e.g. UCA.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; save nothing.")
+@with_appcontext
+def results_import(path: str, code: str, dry_run: bool) -> None:
+    """Import results from a CSV or XLSX file (all-or-nothing, every bad row reported)."""
+    from pathlib import Path
+
+    from jointdegree.catalog import services
+    from jointdegree.errors import NotFound
+    from jointdegree.planning.results import import_results
+
+    check_database()
+    try:
+        institution = services.get_institution(code)
+    except NotFound:
+        raise click.ClickException(f"no institution with code {code}") from None
+    report = import_results(institution, Path(path).read_bytes(), path, actor=None,
+                            dry_run=dry_run)
+    if not report.ok:
+        for error in report.errors:
+            where = f"line {error.line}" + (f", column {error.column}" if error.column else "")
+            value = f" {error.value!r}" if error.value else ""
+            click.echo(f"{where}:{value} {error.reason}", err=True)
+        raise click.ClickException(f"{len(report.errors)} problem(s): nothing was imported")
+    click.echo(f"{report.rows} rows: {'would record' if dry_run else 'recorded'} "
+               f"{report.created} result(s)")
+
+
 def register_commands(app: Any) -> None:
     """Also offer the commands under ``flask --app jointdegree`` and the test CLI runner."""
-    for command in (db, user, token, catalog, equivalences, demo_command):
+    for command in (db, user, token, catalog, equivalences, demo_command, audit_command,
+                    results):
         app.cli.add_command(command)
 
 

@@ -78,7 +78,9 @@ def load_demo(today: date | None = None) -> bool:
         "name_en": "Bachelor of Computer Science and Technology"}, actor=None)
 
     first = catalog.academic_year_start(today)
-    for year in (first, first + 1):
+    # Two past years (students already on the path have results), this year and the next.
+    years = range(first - 2, first + 2)
+    for year in years:
         label = f"{year}-{year + 1}"
         catalog.create_term(nice, {
             "code": f"{year}-S1", "academic_year": label,
@@ -108,30 +110,35 @@ def load_demo(today: date | None = None) -> bool:
     session.commit()
 
     partnership = catalog.create_partnership(master_nice, master_haikou, {
-        "code": "NICE-HAIKOU-CS", "status": "active", "first_intake_year": first,
+        "code": "NICE-HAIKOU-CS", "status": "active", "first_intake_year": first - 2,
         "name_fr": "Double diplôme de master en informatique Nice–Haikou",
         "name_zh": "尼斯–海口计算机科学硕士双学位项目",
         "name_en": "Nice–Haikou double master's degree in computer science"},
         actor=users["registrar.nice@example.org"])
-    _load_catalogs(nice, haikou, first, users["registrar.nice@example.org"],
+    _load_catalogs(nice, haikou, years, users["registrar.nice@example.org"],
                    users["registrar.haikou@example.org"])
     _load_equivalences(partnership, users["registrar.nice@example.org"],
-                       users["registrar.haikou@example.org"], first)
+                       users["registrar.haikou@example.org"], years[0])
+    from jointdegree.planning import demo_students
+
+    demo_students.load(partnership, {"UCA": users["registrar.nice@example.org"],
+                                     "HAINANU": users["registrar.haikou@example.org"]},
+                       users["student@example.org"], first)
     return True
 
 
 DATA = Path(__file__).resolve().parent / "demo_data"
 
 
-def _load_catalogs(nice: Institution, haikou: Institution, year: int, reg_nice: User,
+def _load_catalogs(nice: Institution, haikou: Institution, years: range, reg_nice: User,
                    reg_haikou: User) -> None:
-    """The shipped catalogs go through the real importer, terms mapped to this year's codes."""
+    """The shipped catalogs go through the real importer, terms mapped to every demo year."""
     for institution, filename, registrar in ((nice, "uca_courses.csv", reg_nice),
                                              (haikou, "hainanu_courses.csv", reg_haikou)):
         rows = list(csv.DictReader(io.StringIO((DATA / filename).read_text(encoding="utf-8"))))
         for row in rows:
-            row["terms"] = ";".join(f"{year}-{t.strip()}" for t in row["terms"].split(";")
-                                    if t.strip())
+            row["terms"] = ";".join(f"{year}-{t.strip()}" for year in years
+                                    for t in row["terms"].split(";") if t.strip())
         report = transfer.import_catalog(institution, tabular.csv_bytes(
             list(rows[0]), ([row[c] for c in rows[0]] for row in rows)), filename, registrar)
         if not report.applied:

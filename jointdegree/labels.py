@@ -18,6 +18,7 @@ from jointdegree.catalog.models import (
     PartnershipStatus,
 )
 from jointdegree.matching.models import Decision, EquivalenceStatus, Recommendation
+from jointdegree.planning.models import Attempt, ExceptionKind, NameScript, PlanStatus, ResultStatus
 
 LABELS: dict[Enum, Any] = {
     Role.ADMIN: _l("Administrator"),
@@ -50,6 +51,24 @@ LABELS: dict[Enum, Any] = {
     Recommendation.APPROVE: _l("Approve"),
     Recommendation.REJECT: _l("Reject"),
     Recommendation.REVISE: _l("Revise (change the courses or credits)"),
+    Attempt.FIRST: _l("First attempt"),
+    Attempt.RESIT: _l("Resit (session 2 / 补考)"),
+    Attempt.RETAKE: _l("Retake (重修)"),
+    ResultStatus.PASSED: _l("Passed"),
+    ResultStatus.FAILED: _l("Failed"),
+    ResultStatus.COMPENSATED: _l("Validated by compensation"),
+    ResultStatus.RECOGNISED: _l("Recognised from the partner"),
+    ResultStatus.IN_PROGRESS: _l("In progress"),
+    PlanStatus.DRAFT: _l("Draft"),
+    PlanStatus.SUBMITTED: _l("Waiting for approval"),
+    PlanStatus.APPROVED: _l("Approved (learning agreement)"),
+    ExceptionKind.SUBSTITUTE: _l("Substitute"),
+    ExceptionKind.ALSO_ALLOW: _l("Also allow"),
+    ExceptionKind.APPLY_HERE: _l("Apply here"),
+    ExceptionKind.FORCE_COMPLETE: _l("Force complete"),
+    ExceptionKind.WAIVE: _l("Waive"),
+    NameScript.LATIN: _l("Latin script"),
+    NameScript.HAN: _l("Chinese characters"),
 }
 
 
@@ -159,10 +178,109 @@ ROW_REASON_TEXT: dict[str, Any] = {
     "extra_cells": _l("more cells than columns in the header"),
     "not_xlsx": _l("the file is not a readable .xlsx workbook"),
     "empty_sheet": _l("the sheet is empty"),
+    "no_student": _l("no student with this number at the institution"),
+    "recorded": _l("this attempt is already recorded: correct it on the student's page"),
 }
 
 
 def row_error_text(error: Any) -> str:
-    """A catalog-file problem in the reader's language."""
+    """A catalog- or results-file problem in the reader's language."""
+    if error.key == "message":  # already worded by a service check, in the reader's language
+        return str(error.params["message"])
     template = ROW_REASON_TEXT.get(error.key)
     return str(template) % dict(error.params) if template is not None else error.reason
+
+
+# Problems in a requirements document (keys of jointdegree.planning.requirements.PROBLEMS).
+REQUIREMENT_PROBLEM_TEXT: dict[str, Any] = {
+    "not_an_object": _l("must be an object (key: value pairs)"),
+    "not_a_list": _l("must be a list"),
+    "not_a_string": _l("must be text"),
+    "not_a_boolean": _l("must be true or false"),
+    "not_a_number": _l("must be a number, not %(value)s"),
+    "float_refused": _l("write %(value)s as text (\"%(value)s\"): decimal numbers must be "
+                        "exact"),
+    "not_an_integer": _l("must be a whole number, not %(value)s"),
+    "out_of_range": _l("must be between %(min)s and %(max)s, not %(value)s"),
+    "required": _l("is required"),
+    "unknown_key": _l("unknown key %(key)s (expected one of: %(allowed)s)"),
+    "empty": _l("must not be empty"),
+    "invalid_choice": _l("%(value)s is not one of: %(choices)s"),
+    "invalid_id": _l("%(value)s is not a valid id (1 to 40 of a-z, 0-9, _ and -, starting with "
+                     "a letter or digit)"),
+    "duplicate_id": _l("the id %(value)s is already used at %(first)s"),
+    "duplicate_value": _l("%(value)s is listed twice"),
+    "generated_id_clash": _l("%(value)s gives the same rule id %(id)s as an earlier course"),
+    "invalid_code": _l("%(value)s is not a course code (1 to 40 characters, no surrounding "
+                       "spaces)"),
+    "invalid_isced": _l("%(value)s is not an ISCED-F prefix (2 to 4 digits)"),
+    "invalid_level": _l("%(value)s is not a level of %(exams)s"),
+    "mixed_level_scales": _l("%(exams)s do not share a level scale: list CEFR exams or HSK, not "
+                             "both"),
+    "credits_needs_minimum": _l("give min_credits, min_courses or both"),
+    "floor_above_threshold": _l("the floor %(floor)s is above the threshold %(threshold)s"),
+    "second_partner_cap": _l("only one partner_cap rule is allowed (the first is at %(first)s)"),
+}
+
+
+def requirement_problem_text(problem: Any) -> str:
+    """A requirements-document problem in the reader's language."""
+    template = REQUIREMENT_PROBLEM_TEXT.get(problem.key)
+    return str(template) % dict(problem.params) if template is not None else problem.english()
+
+
+# Explanations of the degree audit (keys of jointdegree.planning.audit.MESSAGES).
+AUDIT_MESSAGE_TEXT: dict[str, Any] = {
+    "credits_short": _l("%(credits)s more credits needed"),
+    "credits_unplanned": _l("%(credits)s of them are not planned yet"),
+    "courses_short": _l("%(count)s more courses needed"),
+    "courses_unplanned": _l("%(count)s of them are not planned yet"),
+    "course_missing": _l("%(code)s is needed (or at the partner: %(options)s)"),
+    "course_failed": _l("%(item)s was failed"),
+    "average_short": _l("the average %(average)s is below %(min)s"),
+    "average_unknown": _l("no graded course completed yet (%(min)s needed)"),
+    "certification_missing": _l("a certificate %(exams)s at level %(level)s or above is needed"),
+    "certification_used": _l("certificate %(exam)s %(level)s (%(date)s)"),
+    "rules_short": _l("%(count)s more of these %(required)s requirements must be met"),
+    "beyond_cap": _l("%(credits)s partner credits (%(expected)s with the plan) are beyond "
+              "the cap of %(max)s and do not count toward the total"),
+    "forced": _l("marked complete by exception %(id)s"),
+    "waived": _l("waived by exception %(id)s"),
+    "compensated": _l("failed but compensated: the %(term)s average is %(average)s (threshold"
+              " %(threshold)s)"),
+    "not_compensated_average": _l("not compensated: the %(term)s average is %(average)s, below "
+              "%(threshold)s"),
+    "not_compensated_floor": _l("not compensated: the grade %(grade)s is below the floor "
+                                "%(floor)s"),
+    "chosen_rule": _l("counts toward %(rule)s (it could also count toward "
+                      "%(alternatives)s)"),
+    "not_needed": _l("not needed by %(rules)s, which are met without it"),
+    "assignment_search": _l("%(units)s courses could count toward several rules: all "
+              "%(combinations)s ways were weighed"),
+    "assignment_greedy": _l("%(units)s courses could count toward several rules: %(combinations)s "
+              "ways are more than %(limit)s, so the most constrained rules chose "
+              "first"),
+    "exception_unknown_rule": _l("exception %(id)s names no rule of this degree (%(rule)s)"),
+    "exception_unknown_item": _l("exception %(id)s names no course of this student (%(item)s)"),
+    "exception_not_countable": _l("exception %(id)s names %(item)s, which does not count (failed)"),
+    "exception_wrong_rule": _l("exception %(id)s: %(rule)s does not take courses"),
+    "exception_not_used": _l("exception %(id)s was not needed"),
+}
+
+
+AUDIT_WORDS: dict[str, Any] = {
+    # rule and degree statuses
+    "satisfied": _l("Satisfied"), "not_yet": _l("Not yet"),
+    "impossible": _l("Impossible in this plan"), "waived": _l("Waived"),
+    # how a course counted
+    "passed": _l("passed"), "recognised": _l("recognised"), "compensated": _l("compensated"),
+    "in_progress": _l("in progress"), "planned": _l("planned"), "failed": _l("failed"),
+    "itself": _l("itself"), "equivalence": _l("through an equivalence"),
+    "substitute": _l("as a substitute"), "also_allow": _l("also allowed"),
+    "apply_here": _l("applied here"),
+}
+
+
+def audit_word(value: str) -> str:
+    """A status or way of counting of the degree audit, in the reader's language."""
+    return str(AUDIT_WORDS.get(value, value))

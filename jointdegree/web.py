@@ -23,6 +23,7 @@ from jointdegree.auth.models import Role
 from jointdegree.auth.policy import can
 from jointdegree.errors import ServiceError
 from jointdegree.labels import (
+    audit_word,
     course_kind_label,
     credit_unit,
     label,
@@ -113,11 +114,13 @@ def init_app(app: Flask) -> None:
     from jointdegree.matching.grade_views import bp as grades_bp
     from jointdegree.matching.views import bp as matching_bp
     from jointdegree.notifications.views import bp as notifications_bp
+    from jointdegree.planning import plan_views  # noqa: F401 - adds the plan and audit pages
+    from jointdegree.planning.views import bp as planning_bp
 
     csrf.init_app(app)
     login_manager.init_app(app)
     for blueprint in (auth_bp, home_bp, catalog_bp, courses_bp, matching_bp, grades_bp,
-                      notifications_bp):
+                      planning_bp, notifications_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
 
@@ -126,7 +129,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(can=can, Role=Role, label=label, role_label=label,
                                  credit_unit=credit_unit, isced_name=_isced_name,
                                  reason_text=reason_text, course_kind_label=course_kind_label,
-                                 row_error_text=row_error_text)
+                                 row_error_text=row_error_text,
+                                 status_label=audit_word, audit_word=audit_word)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:

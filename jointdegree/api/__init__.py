@@ -7,6 +7,7 @@ from flask import Flask
 from jointdegree.api import (  # noqa: F401 - importing registers the routes
     docs,
     matching_resources,
+    planning_resources,
     resources,
 )
 from jointdegree.api.errors import from_service_error

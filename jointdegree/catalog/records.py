@@ -144,6 +144,9 @@ ROW_REASONS: dict[str, str] = {
     "extra_cells": "more cells than columns in the header",
     "not_xlsx": "the file is not a readable .xlsx workbook",
     "empty_sheet": "the sheet is empty",
+    "no_student": "no student with this number at the institution",
+    "recorded": "this attempt is already recorded: correct it on the student's page",
+    "message": "{message}",
 }
 
 

@@ -62,11 +62,22 @@ class FileProblem(Exception):
         self.errors = errors
 
 
-def _check_header(header: Sequence[str]) -> None:
+@dataclass(frozen=True)
+class Layout:
+    """The columns a kind of file has (catalogs, results…) and which of them are required."""
+
+    columns: Sequence[str]
+    required: frozenset[str]
+
+
+CATALOG = Layout(COLUMNS, REQUIRED_COLUMNS)
+
+
+def _check_header(header: Sequence[str], layout: Layout) -> None:
     names = [h.strip() for h in header]
     errors = [RowError(1, name, name, "unknown_column") for name in names
-              if name and name not in COLUMNS]
-    errors += [RowError(1, name, "", "missing_column") for name in sorted(REQUIRED_COLUMNS)
+              if name and name not in layout.columns]
+    errors += [RowError(1, name, "", "missing_column") for name in sorted(layout.required)
                if name not in names]
     errors += [RowError(1, name, name, "column_twice") for name in set(names)
                if name and names.count(name) > 1]
@@ -74,10 +85,11 @@ def _check_header(header: Sequence[str]) -> None:
         raise FileProblem(errors)
 
 
-def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
+def read_rows(data: bytes, filename: str, layout: Layout = CATALOG
+              ) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a CSV (UTF-8, BOM or not) or XLSX file."""
     if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
+        return _read_xlsx(data, layout)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -87,7 +99,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
         header = next(reader)
     except StopIteration:
         raise FileProblem([RowError(1, "", "", "empty_file")]) from None
-    _check_header(header)
+    _check_header(header, layout)
     names = [h.strip() for h in header]
     rows = []
     for values in reader:
@@ -102,7 +114,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _read_xlsx(data: bytes) -> list[tuple[int, dict[str, str]]]:
+def _read_xlsx(data: bytes, layout: Layout) -> list[tuple[int, dict[str, str]]]:
     from openpyxl import load_workbook
 
     try:
@@ -116,7 +128,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, dict[str, str]]]:
         header = [str(cell or "").strip() for cell in next(iterator)]
     except StopIteration:
         raise FileProblem([RowError(1, "", "", "empty_sheet")]) from None
-    _check_header(header)
+    _check_header(header, layout)
     rows = []
     for number, values in enumerate(iterator, start=2):
         cells = ["" if v is None else _cell_text(v) for v in values]

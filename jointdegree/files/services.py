@@ -31,6 +31,11 @@ KINDS: dict[str, tuple[Kind, ...]] = {
         Kind((".xlsx",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              20 * 1024 * 1024, (b"PK\x03\x04",)),
     ),
+    "results-import": (
+        Kind((".csv",), "text/csv", 20 * 1024 * 1024),
+        Kind((".xlsx",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             20 * 1024 * 1024, (b"PK\x03\x04",)),
+    ),
     "syllabus": (
         Kind((".pdf",), "application/pdf", 5 * 1024 * 1024, (b"%PDF-",)),
         Kind((".txt",), "text/plain", 1024 * 1024),

@@ -164,11 +164,14 @@ def reference_table(partnership: Partnership, scale: Scale) -> GradingTable:
     return GradingTable(scale, counts, group=f"{partnership.code}: results on {scale.code}")
 
 
-def method_for(partnership: Partnership, source: Scale, target: Scale) -> ConversionMethod | None:
-    """The partnership's chosen method for a pair, or the documented default (None = identity)."""
+def method_for(partnership: Partnership, source: Scale, target: Scale,
+               rules: Mapping[tuple[str, str], GradeRule] | None = None
+               ) -> ConversionMethod | None:
+    """The partnership's chosen method for a pair, or the documented default (None = identity).
+    ``rules``: the partnership's rules when the caller already read them."""
     if source.code == target.code:
         return None
-    rule = rules_of(partnership).get((source.code, target.code))
+    rule = (rules_of(partnership) if rules is None else rules).get((source.code, target.code))
     choice = rule.method if rule is not None else (
         "agreed_table" if (source.code, target.code) in default_tables() else None)
     if choice == "agreed_table":
@@ -199,18 +202,49 @@ def method_for(partnership: Partnership, source: Scale, target: Scale) -> Conver
 def convert_grade(partnership: Partnership, from_code: str, to_code: str, grade: Any
                   ) -> GradeConversion:
     """Convert one grade by the partnership's rule. Bad input gets a message naming the scale."""
-    source, target = get_scale(from_code), get_scale(to_code)
-    grade = parse_grade(source, grade)
-    method = method_for(partnership, source, target)
-    try:
-        if method is None:
-            from jointdegree.matching.grades import convert
+    return GradeConverter(partnership).convert(from_code, to_code, grade)
 
-            return convert(grade, source, target)
-        return method.convert(grade)
-    except (GradeError, TypeError) as exc:
-        raise ValidationFailed(str(exc), code="invalid_grade", fields={"grade": str(exc)}
-                               ) from None
+
+class GradeConverter:
+    """Converts many grades of one partnership after reading its scales and rules once (the
+    audit converts every result of every student; a query per grade would dominate)."""
+
+    def __init__(self, partnership: Partnership) -> None:
+        self.partnership = partnership
+        self.scales = all_scales()
+        self._rules = rules_of(partnership)
+        self._methods: dict[tuple[str, str], ConversionMethod | None] = {}
+        self._done: dict[tuple[str, str, Any], GradeConversion] = {}
+
+    def scale(self, code: str) -> Scale:
+        scale = self.scales.get(code)
+        if scale is None:
+            raise NotFound(_l("No grading scale with code %(code)s.", code=code))
+        return scale
+
+    def convert(self, from_code: str, to_code: str, grade: Any) -> GradeConversion:
+        source, target = self.scale(from_code), self.scale(to_code)
+        grade = parse_grade(source, grade)
+        key = (from_code, to_code, grade)
+        done = self._done.get(key)
+        if done is not None:
+            return done
+        pair = (from_code, to_code)
+        if pair not in self._methods:
+            self._methods[pair] = method_for(self.partnership, source, target, self._rules)
+        method = self._methods[pair]
+        try:
+            if method is None:
+                from jointdegree.matching.grades import convert
+
+                done = convert(grade, source, target)
+            else:
+                done = method.convert(grade)
+        except (GradeError, TypeError) as exc:
+            raise ValidationFailed(str(exc), code="invalid_grade", fields={"grade": str(exc)}
+                                   ) from None
+        self._done[key] = done
+        return done
 
 
 def parse_grade(scale: Scale, raw: Any) -> Any:

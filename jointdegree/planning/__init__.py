@@ -1,0 +1,1 @@
+"""Students, results, study plans and the dual degree audit."""

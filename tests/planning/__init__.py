@@ -1,0 +1,1 @@
+"""Tests of students, results, plans and the audit."""
