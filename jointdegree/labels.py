@@ -235,6 +235,7 @@ AUDIT_MESSAGE_TEXT: dict[str, Any] = {
     "credits_unplanned": _l("%(credits)s of them are not planned yet"),
     "courses_short": _l("%(count)s more courses needed"),
     "courses_unplanned": _l("%(count)s of them are not planned yet"),
+    "course_missing_here": _l("%(code)s is needed"),
     "course_missing": _l("%(code)s is needed (or at the partner: %(options)s)"),
     "course_failed": _l("%(item)s was failed"),
     "average_short": _l("the average %(average)s is below %(min)s"),

@@ -168,6 +168,7 @@ ERROR_TEXT: dict[int, tuple[Any, Any]] = {
     403: (_l("Not allowed"), _l("Your account is not allowed to see or change this.")),
     404: (_l("Page not found"), _l("There is nothing at this address.")),
     405: (_l("Method not allowed"), _l("This address does not accept this kind of request.")),
+    409: (_l("Not possible now"), _l("The record is not in a state that allows this.")),
     413: (_l("Too large"), _l("The file or form you sent is too large.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
     500: (_l("Something went wrong"),

@@ -61,6 +61,7 @@ from jointdegree.planning.requirements import Requirements, parse_requirements
 _STATE = {ResultStatus.PASSED: "passed", ResultStatus.COMPENSATED: "passed",
           ResultStatus.RECOGNISED: "recognised", ResultStatus.FAILED: "failed",
           ResultStatus.IN_PROGRESS: "in_progress"}
+COUNTED = (ResultStatus.PASSED, ResultStatus.COMPENSATED, ResultStatus.RECOGNISED)
 _STRENGTH = {"passed": 4, "recognised": 4, "in_progress": 2, "planned": 1, "failed": 0}
 _ATTEMPTS = list(Attempt)
 
@@ -130,37 +131,35 @@ def _rank(result: Result) -> tuple[int, str, int]:
 
 def path_of(results: Sequence[Result], plan: StudyPlan | None, what_if: WhatIf,
             extra: Mapping[int, tuple[AcademicTerm, Course]]) -> list[Taken]:
-    """The student's courses: best results, then plan courses not already passed or under way,
-    then what-if additions; what-if removals drop planned courses."""
-    taken = [Taken(r.course, r.term, _STATE[r.status], r.grade, r.scale, r.credits_earned
-                   if r.status in (ResultStatus.PASSED, ResultStatus.COMPENSATED,
-                                   ResultStatus.RECOGNISED) else r.course.credits, r,
-                   jury_compensated=r.status is ResultStatus.COMPENSATED)
-             for r in _best(results).values()]
-    settled = {t.course.id for t in taken if t.state != "failed"}
-    taken = [t for t in taken if not (t.state == "failed" and t.course.id in _planned_ids(plan))]
+    """The student's courses: best results, then plan courses not taken yet, then what-if
+    additions; what-if removals drop planned courses.
+
+    A plan course counts as planned unless the course is passed or under way, or was failed in
+    that semester or later (the semester happened). A course failed earlier and planned again
+    is a retake: the planned attempt replaces the failed one."""
+    best = _best(results)
+    taken = {course_id: Taken(r.course, r.term, _STATE[r.status], r.grade, r.scale,
+                              r.credits_earned if r.status in COUNTED else r.course.credits, r,
+                              jury_compensated=r.status is ResultStatus.COMPENSATED)
+             for course_id, r in best.items()}
     removed = set(what_if.remove)
     for semester in plan.semesters if plan is not None else ():
         for course in semester.courses:
-            if course.id in settled or course.id in removed:
+            known = taken.get(course.id)
+            if course.id in removed or (known is not None and (
+                    known.state != "failed" or (known.term is not None and
+                                                known.term.starts_on >= semester.term.starts_on))):
                 continue
-            settled.add(course.id)
-            taken.append(Taken(course, semester.term, "planned", None,
-                               course.institution.grading_scale, course.credits))
+            taken[course.id] = Taken(course, semester.term, "planned", None,
+                                     course.institution.grading_scale, course.credits)
     for _term_id, course_id in what_if.add:
-        if course_id in settled or course_id not in extra:
+        known = taken.get(course_id)
+        if course_id not in extra or (known is not None and known.state != "failed"):
             continue
         term, course = extra[course_id]
-        settled.add(course_id)
-        taken.append(Taken(course, term, "planned", None, course.institution.grading_scale,
-                           course.credits, what_if=True))
-    return taken
-
-
-def _planned_ids(plan: StudyPlan | None) -> set[int]:
-    if plan is None:
-        return set()
-    return {c.id for s in plan.semesters for c in s.courses}
+        taken[course_id] = Taken(course, term, "planned", None,
+                                 course.institution.grading_scale, course.credits, what_if=True)
+    return list(taken.values())
 
 
 # -- the partnership's shared data, read once -----------------------------------------------------
@@ -476,7 +475,10 @@ def message_text(message: Message, report: DegreeReport) -> str:
         if isinstance(value, list | tuple):
             params[name] = ", ".join(
                 " + ".join(v) if isinstance(v, list | tuple) else str(v) for v in value)
-    template = AUDIT_MESSAGE_TEXT.get(message.key)
+    key = message.key
+    if key == "course_missing" and not params.get("options"):
+        key = "course_missing_here"  # no equivalent at the partner: do not print an empty list
+    template = AUDIT_MESSAGE_TEXT.get(key)
     try:
         return str(template) % params if template is not None else message.english()
     except (KeyError, TypeError, ValueError):

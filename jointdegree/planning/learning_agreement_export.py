@@ -63,9 +63,10 @@ def _student(student: Student, sending: Institution) -> la.Student:
 
 
 def _language_skill(student: Student, host: Institution) -> la.LanguageSkill:
-    """The host country's language at the student's best certified level."""
+    """The host country's language at the student's best certified level (a student of the
+    host's own nationality is taken as a native speaker: C2)."""
     language = LANGUAGE_OF_COUNTRY.get(host.country, "en")
-    best: int | None = None
+    best: int | None = CEFR_LEVELS.index("C2") if student.nationality == host.country else None
     for cert in student.certifications:
         rank = level_rank(cert.exam, cert.level)
         if rank is None:
@@ -102,10 +103,15 @@ def _title(course: Course) -> str:
     return pick_text({"en": course.title_en, "fr": course.title_fr, "zh": course.title_zh}, "en")
 
 
-def _ects(shared: Shared, course: Course) -> Decimal:
+def _ects(shared: Shared, course: Course) -> Decimal | None:
+    """ECTS credits, or None where the partnership's rule credits nothing for this kind of
+    course (EWP: "credit evaluation does not apply")."""
     if course.institution.credit_system is CreditSystem.ECTS:
         return course.credits
-    return shared.credits_in(course, course.credits, "ects").amount
+    try:
+        return shared.credits_in(course, course.credits, "ects").amount
+    except ValueError:
+        return None
 
 
 def learning_agreement(plan: StudyPlan) -> la.LearningAgreement:

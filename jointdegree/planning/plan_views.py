@@ -44,7 +44,8 @@ def _counts_toward(report: auditing.StudentAudit) -> dict[int, list[tuple[str, s
             view = degree.items.get(key)
             if view is None:
                 continue
-            text = degree.rule_label(rule_id) if rule_id else _("total credits only")
+            text = degree.rule_label(rule_id) if rule_id else _(
+                "the total only (no requirement needs it)")
             for taken in view.taken:
                 found.setdefault(taken.course.id, []).append((degree.institution.code, text))
     return found
