@@ -561,3 +561,45 @@ def _add_texts(data: Any, degree: DegreeReport) -> None:
         for value in data:
             _add_texts(value, degree)
 
+
+
+# -- many students (reports, the benchmark) --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Loaded:
+    student: Student
+    results: list[Result]
+    exceptions: list[StudentException]
+
+
+def load_batches(student_ids: Sequence[int], batch: int = 500) -> Iterable[list[Loaded]]:
+    """Students with their results and exceptions, ``batch`` at a time: three queries per batch
+    (courses and terms come once, through the session's identity map)."""
+    for start in range(0, len(student_ids), batch):
+        chunk = list(student_ids[start:start + batch])
+        found = list(session.scalars(select(Student).where(Student.id.in_(chunk)).options(
+            selectinload(Student.certifications)).order_by(Student.id)))
+        by_student: dict[int, list[Result]] = {s.id: [] for s in found}
+        for result in session.scalars(select(Result).where(Result.student_id.in_(chunk)).options(
+                selectinload(Result.course).selectinload(Course.institution),
+                selectinload(Result.term))):
+            by_student[result.student_id].append(result)
+        excepted: dict[int, list[StudentException]] = {s.id: [] for s in found}
+        for row in session.scalars(select(StudentException).where(
+                StudentException.student_id.in_(chunk),
+                StudentException.withdrawn_at.is_(None)).options(
+                selectinload(StudentException.replaces))):
+            excepted[row.student_id].append(row)
+        yield [Loaded(s, by_student[s.id], excepted[s.id]) for s in found]
+
+
+def audit_many(partnership: Partnership, student_ids: Sequence[int], batch: int = 500
+               ) -> Iterable[StudentAudit]:
+    """Results-only audits of many students of one partnership (shared data read once)."""
+    shared = Shared.load(partnership)
+    for loaded in load_batches(student_ids, batch):
+        for item in loaded:
+            path = path_of(item.results, None, WhatIf(), {})
+            degrees = [audit_degree(shared, programme, path, item.student, item.exceptions)
+                       for programme in partnership.programmes]
+            yield StudentAudit(item.student, None, WhatIf(), path, degrees)
