@@ -103,7 +103,11 @@ def settings(partnership_id: int) -> str | Response | tuple[str, int]:
     charts = {}
     for pair in pairs:
         charts[pair] = grading.curve(partnership, *pair)
+    scales = grading.all_scales()
+    tables = {code: grading.reference_table(partnership, scales[code])
+              for code in dict.fromkeys(code for pair in pairs for code in pair)
+              if code in scales}
     return render_template("grades/settings.html", partnership=partnership, pairs=pairs,
                            forms=forms, charts=charts, editable=editable, rules=rules,
-                           scales=grading.all_scales(), lang=_lang(),
-                           method_labels=METHOD_LABELS), status
+                           scales=scales, lang=_lang(), tables=tables,
+                           min_group=grading.MIN_GROUP, method_labels=METHOD_LABELS), status

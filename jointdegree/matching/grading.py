@@ -7,18 +7,19 @@ and later the degree audit and the transcripts call it. It never changes the ori
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jointdegree.audit.services import record as audit
 from jointdegree.audit.services import snapshot
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, policy
 from jointdegree.catalog.models import Partnership
-from jointdegree.catalog.services import check_version, commit_versioned
+from jointdegree.catalog.services import academic_year_start, check_version, commit_versioned
 from jointdegree.db import session, utcnow
 from jointdegree.errors import NotFound, ValidationFailed
 from jointdegree.matching.grades import (
@@ -154,14 +155,42 @@ def set_grade_rule(partnership: Partnership, from_code: str, to_code: str, metho
     return row
 
 
-def reference_table(partnership: Partnership, scale: Scale) -> GradingTable:
-    """The grading table of the grades this service holds on ``scale`` for the partnership.
+REFERENCE_YEARS = 3  # the ECTS Users' Guide: a reference group over (at least) 2–3 years
 
-    Results (and so the reference groups) arrive with the students feature; until then every
-    group is empty and the grading-table method refuses, saying how many results it has.
+
+def reference_table(partnership: Partnership, scale: Scale, today: date | None = None
+                    ) -> GradingTable:
+    """The ECTS grading table of ``scale``: how often each passing grade was given on it at the
+    partner that grades on it, over the last three academic years of results the service holds.
+
+    The group is named with its institution, scale and years, so the page and the conversion's
+    explanation say exactly who was counted; its ``size`` decides whether the method may be used.
     """
+    from jointdegree.catalog.models import AcademicTerm, Course
+    from jointdegree.planning.models import Result, ResultStatus
+
+    first = academic_year_start(today) - REFERENCE_YEARS + 1
+    institutions = [p.institution for p in partnership.programmes
+                    if p.institution.grading_scale == scale.code]
+    statement = (select(Result.grade, func.count()).join(AcademicTerm,
+                                                         AcademicTerm.id == Result.term_id)
+                 .where(Result.scale == scale.code, Result.grade.is_not(None),
+                        Result.status.in_((ResultStatus.PASSED, ResultStatus.COMPENSATED)),
+                        AcademicTerm.academic_year >= f"{first}-{first + 1}")
+                 .group_by(Result.grade))
+    if institutions:
+        statement = statement.join(Course, Course.id == Result.course_id).where(
+            Course.institution_id.in_([i.id for i in institutions]))
     counts: dict[Any, int] = {}
-    return GradingTable(scale, counts, group=f"{partnership.code}: results on {scale.code}")
+    for grade, count in session.execute(statement):
+        try:
+            value = scale.check(Decimal(grade) if scale.is_numeric else grade)
+        except (GradeError, InvalidOperation):
+            continue  # a grade recorded before the scale changed: not this table's
+        counts[value] = counts.get(value, 0) + count
+    where = ", ".join(i.code for i in institutions) or partnership.code
+    return GradingTable(scale, counts,
+                        group=f"{where}: {scale.code}, {first}–{academic_year_start(today) + 1}")
 
 
 def method_for(partnership: Partnership, source: Scale, target: Scale,

@@ -324,3 +324,34 @@ def test_the_audit_command_prints_both_degrees(app, demo, runner) -> None:
     assert missing.exit_code != 0 and "no student" in missing.output
 
 
+
+
+def test_grading_tables_come_from_the_results_held_and_convert_by_position(app, demo) -> None:
+    from jointdegree.matching import grading
+    from jointdegree.matching.grades import SHIPPED
+
+    with app.test_request_context():
+        partnership = student(READY).partnership
+        french = grading.reference_table(partnership, SHIPPED["fr-20"])
+        passing = session.scalar(select(func.count()).select_from(Result).join(Course).join(
+            Institution).where(Institution.code == "UCA", Result.grade.is_not(None),
+                               Result.status == ResultStatus.PASSED))
+        assert french.size == passing >= 30
+        assert french.group.startswith("UCA: fr-20")
+        grading.set_grade_rule(partnership, "cn-100", "fr-20", "grading_table", user(NICE))
+        best = grading.convert_grade(partnership, "cn-100", "fr-20", "100")
+        worst_pass = grading.convert_grade(partnership, "cn-100", "fr-20", "60")
+        assert best.method.value == "grading_table"
+        assert best.value >= worst_pass.value >= Decimal(10)  # monotone, a pass stays a pass
+        assert grading.convert_grade(partnership, "cn-100", "fr-20", "59").value < 10
+
+
+def test_the_grade_settings_page_draws_both_grading_tables(app, demo, client) -> None:
+    from tests.support import login
+
+    with app.test_request_context():
+        partnership_id = student(READY).partnership_id
+    login(client, NICE, "demo-jointdegree")
+    page = client.get(f"/partnerships/{partnership_id}/grades").get_data(as_text=True)
+    assert page.count('class="chart histogram"') == 2
+    assert "UCA: fr-20" in page and "HAINANU: cn-100" in page
