@@ -287,6 +287,16 @@ def time_audit(app: object, ids: list[int], batch: int, profile: cProfile.Profil
     return elapsed, statuses, sql.count
 
 
+def hotspots(profile: cProfile.Profile, order: str, top: int) -> str:
+    """The profile's table, restricted to the planning and matching packages, paths shortened."""
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats(order).print_stats(
+        r"jointdegree[/\\](planning|matching)[/\\]", top)
+    table = out.getvalue()
+    table = table[table.index("   ncalls"):] if "   ncalls" in table else table
+    return table.replace(str(ROOT) + "/", "").rstrip()
+
+
 def cross_check(app: object, ids: list[int], batch: int) -> tuple[int, int]:
     """audit_many against audit_student (results only, no plan) on ``ids``: (agreeing, total)."""
     with app.app_context():
@@ -341,12 +351,11 @@ def run(kind: str, args: argparse.Namespace) -> dict:
         if args.profile:
             profile = cProfile.Profile()
             time_audit(app, ids, args.batch, profile)
-            out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(
-                r"jointdegree[/\\](planning|matching)[/\\]", args.top)
-            print(f"{kind}: cProfile of audit_many over {len(ids):,} students, top {args.top} "
-                  "of planning/ and matching/ by cumulative time (profiling slows everything)")
-            print(out.getvalue().split("ncalls", 1)[-1].join(("   ncalls", "")).rstrip())
+            print(f"{kind}: cProfile of audit_many over {len(ids):,} students (profiling slows "
+                  "everything), functions of jointdegree/planning/ and jointdegree/matching/")
+            for order in ("cumulative", "tottime"):
+                print(f"top {args.top} by {order} time:")
+                print(hotspots(profile, order, args.top))
         db_of(app).engine.dispose()
     return {"students": students, "results": results, "load": load_s, "audit": audit_s}
 

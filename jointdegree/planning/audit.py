@@ -497,6 +497,7 @@ def _intake(plan: _Plan, items: list[Item], singles: dict[str, frozenset[str]],
     intake = _Intake()
     units, cache = intake.units, plan.options_cache
     home_c = home_p = partner_c = partner_p = weighted = graded = _ZERO
+    planned = False
     terms: dict[str, Decimal | None] | None = None
     for item in items:
         state, credits, home = item.state, item.credits, item.institution == HOME
@@ -522,10 +523,12 @@ def _intake(plan: _Plan, items: list[Item], singles: dict[str, frozenset[str]],
             if item.grade is not None:
                 weighted += item.grade * credits
                 graded += credits
-        elif home:
-            home_p += credits
         else:
-            partner_p += credits
+            planned = True
+            if home:
+                home_p += credits
+            else:
+                partner_p += credits
         equivalent = item.counts_for
         if singles and not home and item.code in singles:
             equivalent = equivalent | singles[item.code]
@@ -539,7 +542,7 @@ def _intake(plan: _Plan, items: list[Item], singles: dict[str, frozenset[str]],
                            credits, completed))
     intake.home, intake.partner = (home_c, home_p), (partner_c, partner_p)
     intake.weighted, intake.graded = weighted, graded
-    intake.planned = bool(home_p or partner_p) or any(not unit.completed for unit in units)
+    intake.planned = planned
     return intake
 
 
@@ -619,14 +622,14 @@ def _read_exceptions(exceptions: Iterable[AuditException], plan: _Plan, items: l
     keys = {item.key for item in items}
     countable = {key for unit in units for key in unit.keys}
     for exception in sorted(exceptions, key=lambda e: e.id):
-        index = plan.index.get(exception.rule_id) if exception.rule_id else None
+        index = plan.index.get(exception.rule_id or "")
         params: dict[str, Any] = {"id": exception.id}
         if exception.rule_id and index is None:
             problem = "exception_unknown_rule"
             params["rule"] = exception.rule_id
-        elif exception.kind in ("force_complete", "waive"):
+        elif exception.kind in ("force_complete", "waive") and index is not None:
             problem = "exception_not_used" if index in found.overrides else None
-            found.overrides.setdefault(index, exception)  # type: ignore[arg-type]
+            found.overrides.setdefault(index, exception)
         elif exception.item_key not in keys or exception.item_key not in countable:
             problem = "exception_unknown_item" if exception.item_key not in keys \
                 else "exception_not_countable"
@@ -1034,7 +1037,8 @@ def audit(requirements: Requirements, items: Iterable[Item], *,
     assignment = _assignment(plan, ordered, units, kept, item_notes)
     context = _Context(plan, kept, intake, ordered, equivalents, tuple(certifications), found)
     results = tuple([context.result(plan.index[rule.id], None) for rule in requirements.rules])
-    used = {unit.choice[2] for mine in kept for unit in mine if unit.choice and unit.choice[2]}
+    used = {unit.choice[2] for mine in kept for unit in mine
+            if unit.choice is not None and unit.choice[2] is not None}
     unused = [Message("exception_not_used", {"id": exception.id})
               for exceptions_of in found.by_item.values() for exception in exceptions_of
               if exception.id not in used]
