@@ -124,7 +124,26 @@ def load_demo(today: date | None = None) -> bool:
     demo_students.load(partnership, {"UCA": users["registrar.nice@example.org"],
                                      "HAINANU": users["registrar.haikou@example.org"]},
                        users["student@example.org"], first)
+    _load_teaching(users, first)
     return True
+
+
+def _load_teaching(users: dict[str, User], year: int) -> None:
+    """This year's courses of the two demo professors (their rosters on the home page)."""
+    from jointdegree.catalog.models import AcademicTerm
+    from jointdegree.teaching.models import TeachingAssignment, TeachingMode
+
+    for email, code, term_code, mode in (
+            ("professor.nice@example.org", "M1-INF-02", f"{year}-S1", TeachingMode.HOME),
+            ("professor.nice@example.org", "M2-INF-02", f"{year}-S1", TeachingMode.HOME),
+            ("professor.haikou@example.org", "CS5201", f"{year}-AUT", TeachingMode.HOME)):
+        course = session.scalar(select(Course).where(Course.code == code))
+        term = session.scalar(select(AcademicTerm).where(AcademicTerm.code == term_code,
+                                                         AcademicTerm.institution_id ==
+                                                         course.institution_id))
+        session.add(TeachingAssignment(course_id=course.id, term_id=term.id,
+                                       professor_id=users[email].id, mode=mode))
+    session.commit()
 
 
 DATA = Path(__file__).resolve().parent / "demo_data"

@@ -13,11 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog.courses import get_course
 from jointdegree.catalog.models import AcademicTerm, Course, CourseStatus
 from jointdegree.db import session
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
+from jointdegree.home.views import register_card
 from jointdegree.planning import auditing, plans, results, students
 from jointdegree.planning.forms import CommentForm, PlanActionForm, PlanCourseForm, SemesterForm
 from jointdegree.planning.learning_agreement_export import learning_agreement_xml
@@ -265,3 +267,28 @@ def _what_if_choices(report: auditing.StudentAudit) -> list[tuple[str, str]]:
                 choices.append((f"{term.id}:{course.id}", f"{term.code} · {course.code} — "
                                 f"{course.title_en or course.title_fr or course.title_zh}"))
     return choices
+
+
+# -- home cards -----------------------------------------------------------------------------------
+
+@register_card("planning/_studies_card.html", {Role.STUDENT}, order=5)
+def _studies_card(user: User) -> dict[str, Any] | None:
+    """A student's two degrees at a glance, from the same audit as the audit page."""
+    own = students.student_of(user)
+    if own is None:
+        return None
+    report = auditing.audit_student(own, auditing.default_plan(own))
+    return {"student": own, "report": report}
+
+
+@register_card("planning/_plans_card.html", {Role.REGISTRAR}, order=16)
+def _plans_card(user: User) -> dict[str, Any] | None:
+    """Study plans waiting for this registrar's institution to approve them."""
+    waiting = plans.waiting_for(user)
+    return {"plans": waiting} if waiting else None
+
+
+@register_card("planning/_rosters_card.html", {Role.PROFESSOR}, order=16)
+def _rosters_card(user: User) -> dict[str, Any] | None:
+    assignments = results.assignments_of(user)
+    return {"assignments": assignments} if assignments else None

@@ -289,6 +289,19 @@ def approved_by(plan: StudyPlan) -> set[int]:
     return {a.institution_id for a in plan.approvals if a.revision == plan.revision}
 
 
+def waiting_for(user: User) -> list[StudyPlan]:
+    """Submitted (or approved-by-the-other-side) plans of the registrar's partnerships that their
+    institution has not approved in their current revision."""
+    from jointdegree.planning.students import visible_students
+
+    students = visible_students(user).with_only_columns(Student.id)
+    candidates = session.scalars(select(StudyPlan).where(
+        StudyPlan.student_id.in_(students), StudyPlan.status != PlanStatus.DRAFT).options(
+        selectinload(StudyPlan.approvals), selectinload(StudyPlan.student)).order_by(
+        StudyPlan.updated_at))
+    return [p for p in candidates if user.institution_id not in approved_by(p)]
+
+
 # -- load and prerequisites -----------------------------------------------------------------------
 
 @dataclass

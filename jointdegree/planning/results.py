@@ -83,6 +83,15 @@ def get_result(result_id: int) -> Result:
     return result
 
 
+def assignments_of(professor: User) -> list[TeachingAssignment]:
+    """The course offerings a professor teaches (their rosters)."""
+    return list(session.scalars(select(TeachingAssignment).where(
+        TeachingAssignment.professor_id == professor.id).options(
+        selectinload(TeachingAssignment.course), selectinload(TeachingAssignment.term))
+        .join(AcademicTerm, AcademicTerm.id == TeachingAssignment.term_id)
+        .order_by(AcademicTerm.starts_on)))
+
+
 # -- checking one result --------------------------------------------------------------------------
 
 @dataclass

@@ -101,7 +101,7 @@ def test_a_registrar_records_a_result_and_a_bad_grade_is_shown_beside_the_field(
 
 def test_a_professor_sees_the_roster_of_a_course_they_teach_only(app, demo, client) -> None:
     with app.test_request_context():
-        course = session.scalar(select(Course).where(Course.code == "M1-INF-02"))
+        course = session.scalar(select(Course).where(Course.code == "M1-INF-05"))
         term = session.scalar(select(AcademicTerm).where(AcademicTerm.code == "2026-S1"))
         url = f"/courses/{course.id}/roster/{term.id}"
         course_id, term_id = course.id, term.id
@@ -117,6 +117,8 @@ def test_a_professor_sees_the_roster_of_a_course_they_teach_only(app, demo, clie
     page = client.get(url)
     assert page.status_code == 200
     assert "张伟" in page.get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)  # the home page lists the professor's rosters
+    assert url in home
     assert 'name="grade-' not in page.get_data(as_text=True)  # reading, not grading
 
 
