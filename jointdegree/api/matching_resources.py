@@ -28,6 +28,7 @@ from jointdegree.api.schemas import (
     Names,
     RejectIn,
     ScaleOut,
+    StepOut,
 )
 from jointdegree.auth.models import User
 from jointdegree.catalog import courses as course_service
@@ -37,6 +38,8 @@ from jointdegree.errors import ValidationFailed
 from jointdegree.matching import equivalences as equivalence_service
 from jointdegree.matching import grading
 from jointdegree.matching import rules as rule_service
+from jointdegree.matching.credits import Step
+from jointdegree.matching.explain import explain
 from jointdegree.matching.models import Decision, Equivalence
 
 READ_ERRORS = (401, 404)
@@ -213,6 +216,10 @@ def _optional_version() -> int | None:
 
 # -- conversions ----------------------------------------------------------------------------------
 
+def _steps(steps: tuple[Step, ...]) -> list[StepOut]:
+    return [StepOut(key=step.key, params=dict(step.params)) for step in steps]
+
+
 @endpoint("POST", "/conversions/credits", summary="Convert credits by a partnership's rule",
           tag="conversions", body=ConversionIn, response=ConversionOut, errors=(400, 401, 415))
 def convert_credits(user: User, body: ConversionIn) -> ConversionOut:
@@ -228,7 +235,7 @@ def convert_credits(user: User, body: ConversionIn) -> ConversionOut:
     return ConversionOut(amount=result.amount, exact=result.exact,
                          from_system=str(result.from_system), to_system=str(result.to_system),
                          method=str(result.method), kind=str(result.kind),
-                         explanation=result.explanation, rule=rule)
+                         explanation=explain(result), steps=_steps(result.steps), rule=rule)
 
 
 # -- grades ---------------------------------------------------------------------------------------
@@ -271,4 +278,4 @@ def convert_grade(user: User, body: GradeConversionIn) -> GradeConversionOut:
         grade=str(result.original), from_scale=result.from_scale, to_scale=result.to_scale,
         value=str(result.value), label=target.label(result.value, lang),
         passing=target.is_pass(result.value), method=result.method.value,
-        explanation=result.explanation, data=dict(result.data))
+        explanation=explain(result), steps=_steps(result.steps), data=dict(result.data))

@@ -322,6 +322,18 @@ class ConversionIn(Schema):
     total_hours: Decimal | None = Field(None, gt=0)
 
 
+class StepOut(Schema):
+    """One step of a conversion's calculation, for clients that word it themselves."""
+
+    key: str = Field(description="Stable message key, e.g. credits_ratio_to_ects or "
+                                 "grade_rounded; each key has one English template",
+                     examples=["credits_ratio_to_ects"])
+    params: dict[str, str] = Field(description="The template's %(name)s parameters, already "
+                                               "written as text (numbers as the English "
+                                               "explanation shows them, scale codes, table names)",
+                                   examples=[{"amount": "4", "ratio": "1.5", "exact": "6"}])
+
+
 class ConversionOut(Schema):
     amount: Decimal
     exact: Decimal
@@ -329,7 +341,10 @@ class ConversionOut(Schema):
     to_system: CreditSystemName
     method: str
     kind: KindName
-    explanation: str
+    explanation: str = Field(description="The calculation, in the request's language "
+                                         "(Accept-Language)")
+    steps: list[StepOut] = Field(description="The same calculation as message keys and "
+                                             "parameters, in order")
     rule: dict[str, Any] | None
 
 
@@ -370,5 +385,8 @@ class GradeConversionOut(Schema):
     label: str = Field(description="The converted grade's label in the request's language")
     passing: bool
     method: str
-    explanation: str
+    explanation: str = Field(description="The calculation, in the request's language "
+                                         "(Accept-Language)")
+    steps: list[StepOut] = Field(description="The same calculation as message keys and "
+                                             "parameters, in order")
     data: dict[str, Any] = Field(description="What the conversion used (table, group, …)")

@@ -18,11 +18,16 @@ Sources: ``../shared/reference/domain/credit_conversion_practice.csv``.
 
 Results are rounded to a named step with a named rounding mode; the exact quotient is kept beside
 the rounded amount so that a transcript can show both.
+
+A result explains itself as :class:`Step` s — message keys of :data:`EXPLANATIONS` with their
+parameters already written as text — rather than as an English sentence, so that the pages can
+show the same calculation in the reader's language (``jointdegree.matching.explain``);
+``Conversion.explanation`` renders the steps in English for the CLI, logs and audit data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import (
     ROUND_DOWN,
@@ -39,6 +44,7 @@ from jointdegree.decimals import plain, shortened
 
 __all__ = [
     "ALLOWED_STEPS",
+    "EXPLANATIONS",
     "Conversion",
     "CourseKind",
     "CreditRule",
@@ -46,8 +52,10 @@ __all__ = [
     "Method",
     "Rounding",
     "RuleSet",
+    "Step",
     "convert",
     "exceeds_tolerance",
+    "render_steps",
     "round_to_step",
     "workload_difference",
 ]
@@ -89,7 +97,7 @@ class Rounding(StrEnum):
 
     @property
     def label(self) -> str:
-        """English wording for explanations: ``half-up`` rather than ``half_up``."""
+        """English wording for the rules page: ``half-up`` rather than ``half_up``."""
         return self.value.replace("_", "-")
 
 
@@ -114,10 +122,64 @@ class Method(StrEnum):
 ALLOWED_STEPS: frozenset[Decimal] = frozenset(
     Decimal(s) for s in ("0.1", "0.25", "0.5", "1"))
 
-_SYSTEM_UNIT: Mapping[CreditSystem, str] = MappingProxyType({
-    CreditSystem.ECTS: "ECTS",
-    CreditSystem.CN: "学分",
-})
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a calculation: a message key and its parameters, already written as text.
+
+    Keys rather than sentences so that every language renders the same calculation from the same
+    data; parameters are text so that no renderer has to know how numbers are shown here.
+    """
+
+    key: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, value in self.params.items():
+            if not isinstance(value, str):
+                raise TypeError(f"step {self.key}: parameter {name} must be text, "
+                                f"not {type(value).__name__}")
+        # Read-only copy: a frozen result must not change when the caller's dict does.
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def __hash__(self) -> int:
+        return hash((self.key, frozenset(self.params.items())))
+
+
+def render_steps(steps: Sequence[Step], templates: Mapping[str, object], separator: str) -> str:
+    """The steps written with ``templates`` (``%(name)s`` placeholders; lazy strings allowed).
+
+    Raises ``KeyError`` for a key the templates lack, so a renderer can fall back to English.
+    """
+    return separator.join(str(templates[step.key]) % dict(step.params) for step in steps)
+
+
+# English wording of each step; jointdegree.matching.explain translates the same keys with the
+# same templates. Kinds and rounding modes are part of the key, not parameters, so that every
+# language can word them (an article, a gender) as it needs.
+EXPLANATIONS: dict[str, str] = {
+    "credits_same_system_ects": "%(amount)s ECTS stays %(amount)s ECTS (same system)",
+    "credits_same_system_cn": "%(amount)s 学分 stays %(amount)s 学分 (same system)",
+    "credits_not_credited_lecture": "a lecture earns no 学分 under this rule (not credited on the "
+                                    "Chinese side) → 0 学分",
+    "credits_not_credited_lab": "a lab earns no 学分 under this rule (not credited on the Chinese "
+                                "side) → 0 学分",
+    "credits_not_credited_thesis": "a thesis earns no 学分 under this rule (not credited on the "
+                                   "Chinese side) → 0 学分",
+    "credits_not_credited_internship": "an internship earns no 学分 under this rule (not credited "
+                                       "on the Chinese side) → 0 学分",
+    "credits_ratio_to_ects": "%(amount)s 学分 × %(ratio)s ECTS per 学分 = %(exact)s ECTS",
+    "credits_ratio_to_cn": "%(amount)s ECTS ÷ %(ratio)s ECTS per 学分 = %(exact)s 学分",
+    "credits_workload_to_ects": "%(hours)s h total workload ÷ %(per)s h per ECTS = %(exact)s ECTS",
+    "credits_workload_to_cn": "%(hours)s contact h ÷ %(per)s h per 学分 = %(exact)s 学分",
+    "credits_rounded_half_up": "rounded half-up to %(step)s → %(amount)s",
+    "credits_rounded_half_even": "rounded half-even to %(step)s → %(amount)s",
+    "credits_rounded_down": "rounded down to %(step)s → %(amount)s",
+    "credits_rounded_up": "rounded up to %(step)s → %(amount)s",
+}
+
+# Between two steps of a credit calculation ("… = 3.75 ECTS, rounded half-up to 0.5 → 4").
+SEPARATOR = ", "
 
 
 def _exact(value: object, name: str) -> Decimal:
@@ -157,7 +219,7 @@ def _step(value: object, name: str) -> Decimal:
 
 
 def _a(kind: CourseKind) -> str:
-    """English article + kind, for explanations: "a thesis", "an internship"."""
+    """English article + kind, for error messages: "a thesis", "an internship"."""
     return f"{'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}"
 
 
@@ -296,6 +358,8 @@ class Conversion:
     ``amount`` is rounded by the rule; ``exact`` is the value before rounding (a non-terminating
     quotient is correct to 28 significant digits). ``rule`` is ``None`` for the identity, which
     uses no rule. ``source_amount``, ``contact_hours`` and ``total_hours`` are the inputs given.
+    ``steps`` are the calculation as message keys (:data:`EXPLANATIONS`); ``explanation`` is
+    the same in English.
     """
 
     amount: Decimal
@@ -305,10 +369,19 @@ class Conversion:
     method: Method
     kind: CourseKind
     rule: CreditRule | None
-    explanation: str
+    steps: tuple[Step, ...]
     source_amount: Decimal | None = None
     contact_hours: Decimal | None = None
     total_hours: Decimal | None = None
+
+    def render(self, templates: Mapping[str, object]) -> str:
+        """The calculation written with ``templates`` (:data:`EXPLANATIONS` or a translation)."""
+        return render_steps(self.steps, templates, SEPARATOR)
+
+    @property
+    def explanation(self) -> str:
+        """The calculation in English, for the CLI, logs and audit data."""
+        return self.render(EXPLANATIONS)
 
 
 def round_to_step(value: Decimal, step: Decimal, mode: Rounding | str) -> Decimal:
@@ -327,10 +400,11 @@ def round_to_step(value: Decimal, step: Decimal, mode: Rounding | str) -> Decima
     return result + Decimal(0)  # turns -0 into 0
 
 
-def _rounded(exact: Decimal, rule: CreditRule, to_system: CreditSystem) -> tuple[Decimal, str]:
+def _rounded(exact: Decimal, rule: CreditRule, to_system: CreditSystem) -> tuple[Decimal, Step]:
     step = rule.step_for(to_system)
     amount = round_to_step(exact, step, rule.rounding)
-    return amount, f"rounded {rule.rounding.label} to {_fmt(step)} → {_fmt(amount)}"
+    return amount, Step(f"credits_rounded_{rule.rounding.value}",
+                        {"step": _fmt(step), "amount": _fmt(amount)})
 
 
 def convert(
@@ -367,11 +441,10 @@ def convert(
     if source is target:
         if given is None:
             raise ValueError("amount is required to convert (identity needs an amount)")
-        unit = _SYSTEM_UNIT[source]
         return Conversion(
             amount=given, exact=given, from_system=source, to_system=target,
             method=Method.IDENTITY, kind=course_kind, rule=None,
-            explanation=f"{_fmt(given)} {unit} stays {_fmt(given)} {unit} (same system)",
+            steps=(Step(f"credits_same_system_{source.value}", {"amount": _fmt(given)}),),
             **inputs)
 
     rule = rules.rule_for(course_kind)
@@ -382,8 +455,7 @@ def convert(
         zero = Decimal(0)
         return Conversion(
             amount=zero, exact=zero,
-            explanation=(f"{_a(course_kind)} earns no 学分 under this rule (not credited on the "
-                         f"Chinese side) → 0 学分"),
+            steps=(Step(f"credits_not_credited_{course_kind.value}"),),
             **result)
 
     if rule.method is Method.RATIO:
@@ -398,12 +470,12 @@ def convert(
                         f"{_fmt(given)} 学分 cannot be converted by ratio; give {course_kind} a "
                         f"credited rule, or use the workload method with total_hours")
                 exact = given * rule.ects_per_cn
-                working = (f"{_fmt(given)} 学分 × {_fmt(rule.ects_per_cn)} ECTS per 学分 "
-                           f"= {_fmt_exact(exact)} ECTS")
+                key = "credits_ratio_to_ects"
             else:
                 exact = given / rule.ects_per_cn
-                working = (f"{_fmt(given)} ECTS ÷ {_fmt(rule.ects_per_cn)} ECTS per 学分 "
-                           f"= {_fmt_exact(exact)} 学分")
+                key = "credits_ratio_to_cn"
+            working = Step(key, {"amount": _fmt(given), "ratio": _fmt(rule.ects_per_cn),
+                                 "exact": _fmt_exact(exact)})
     else:
         with localcontext() as ctx:
             ctx.prec = _PRECISION
@@ -412,18 +484,20 @@ def convert(
                     raise ValueError("total_hours is required: the workload method converts to "
                                      "ECTS from total workload hours")
                 exact = total / rule.hours_per_ects
-                working = (f"{_fmt(total)} h total workload ÷ {_fmt(rule.hours_per_ects)} h per "
-                           f"ECTS = {_fmt_exact(exact)} ECTS")
+                working = Step("credits_workload_to_ects", {
+                    "hours": _fmt(total), "per": _fmt(rule.hours_per_ects),
+                    "exact": _fmt_exact(exact)})
             else:
                 if contact is None:
                     raise ValueError("contact_hours is required: the workload method converts to "
                                      "学分 from contact hours")
                 exact = contact / rule.contact_hours_per_cn
-                working = (f"{_fmt(contact)} contact h ÷ {_fmt(rule.contact_hours_per_cn)} h per "
-                           f"学分 = {_fmt_exact(exact)} 学分")
+                working = Step("credits_workload_to_cn", {
+                    "hours": _fmt(contact), "per": _fmt(rule.contact_hours_per_cn),
+                    "exact": _fmt_exact(exact)})
 
     rounded, how = _rounded(exact, rule, target)
-    return Conversion(amount=rounded, exact=exact, explanation=f"{working}, {how}", **result)
+    return Conversion(amount=rounded, exact=exact, steps=(working, how), **result)
 
 
 def _relative_difference(a: Decimal, b: Decimal) -> Decimal:

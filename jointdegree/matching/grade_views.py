@@ -17,10 +17,12 @@ from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.forms import apply_errors
 from jointdegree.i18n import current_locale_code, localized
 from jointdegree.matching import grading
+from jointdegree.matching.explain import explain
 from jointdegree.matching.forms import GradeConversionForm, GradeRuleForm
 from jointdegree.web import NAVIGATION
 
 bp = Blueprint("grades", __name__)
+bp.add_app_template_global(explain)  # conversion traces in the reader's language
 NAVIGATION.append(("grades.convert", _l("Grades"), frozenset(Role)))
 
 METHOD_LABELS: dict[str, Any] = {

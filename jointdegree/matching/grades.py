@@ -14,8 +14,9 @@ this partnership needs.
 
 **Conversion never clamps and never edits the original.** Each method returns a
 :class:`GradeConversion` holding the converted value, the exact value before rounding, the
-original, an English explanation and JSON-safe working data. Three methods, all monotone, all
-keeping a pass a pass and a fail a fail:
+original, the calculation as steps (message keys of :data:`EXPLANATIONS` with their parameters,
+so that pages can show it in the reader's language; ``explanation`` renders it in English) and
+JSON-safe working data. Three methods, all monotone, all keeping a pass a pass and a fail a fail:
 
 1. :class:`AgreedTable` — a table both partners signed: piecewise-linear points, thresholds or a
    band mapping (:func:`default_tables` holds the defaults, :class:`PkuFormula` the PKU formula).
@@ -59,8 +60,10 @@ from types import MappingProxyType
 from typing import ClassVar, Protocol
 
 from jointdegree.decimals import plain, shortened
+from jointdegree.matching.credits import Step, render_steps
 
 __all__ = [
+    "EXPLANATIONS",
     "MIN_GROUP",
     "SHIPPED",
     "AgreedTable",
@@ -678,14 +681,53 @@ SHIPPED: Mapping[str, Scale] = MappingProxyType({scale.code: scale for scale in 
 # --- results -------------------------------------------------------------------------------------
 
 
+# English wording of each step; jointdegree.matching.explain translates the same keys with the
+# same templates. Grades are written as on their scale ("15.00", "good (Good)"); scale codes and
+# table names are identifiers, not words, and stay as they are in every language.
+EXPLANATIONS: dict[str, str] = {
+    "grade_same_scale": "%(grade)s on %(scale)s stays %(grade)s (same scale)",
+    "grade_interpolated": "%(grade)s on %(source)s lies between %(x0)s and %(x1)s, which the "
+                          "%(table)s table maps to %(y0)s and %(y1)s: %(y0)s + (%(grade)s − "
+                          "%(x0)s) × (%(y1)s − %(y0)s) ÷ (%(x1)s − %(x0)s) = %(exact)s",
+    "grade_threshold": "%(grade)s on %(source)s is at least %(low)s and below %(high)s, which "
+                       "the %(table)s table maps to %(value)s on %(scale)s",
+    "grade_threshold_top": "%(grade)s on %(source)s is at least %(low)s, which the %(table)s "
+                           "table maps to %(value)s on %(scale)s",
+    "grade_mapped": "%(grade)s on %(source)s is mapped by the %(table)s table to %(value)s on "
+                    "%(scale)s",
+    "grade_pku": "%(grade)s on %(source)s by the PKU formula: 4 − 3 × (100 − %(grade)s)² ÷ 1600 "
+                 "= %(exact)s",
+    "grade_pku_fail": "%(grade)s on %(source)s is below 60 (a fail), which the PKU formula gives "
+                      "0 grade points → %(value)s on %(scale)s",
+    "grade_percentile": "%(grade)s on %(source)s sits %(percent)s %% from the top in "
+                        "'%(group)s' (%(size)s passing results)",
+    "grade_position_band": "in '%(group)s' (%(size)s passing results) that position is held by "
+                           "%(held)s (%(low)s–%(high)s %%) → %(value)s",
+    "grade_position_interpolated": "in '%(group)s' (%(size)s passing results) that position is "
+                                   "held by %(held)s (%(low)s–%(high)s %%), interpolated within "
+                                   "%(lower)s–%(upper)s: %(exact)s",
+    "grade_fail_band": "%(grade)s on %(source)s is a fail; grading tables count passing grades "
+                       "only, so it maps to %(scale)s's highest failing band %(value)s",
+    "grade_fail_linear": "%(grade)s on %(source)s is a fail; grading tables count passing grades "
+                         "only, so fails convert pass-anchored linear",
+    "grade_rounded": "rounded half-up to %(step)s → %(value)s on %(scale)s",
+    "grade_rounded_down": "rounded down to %(step)s → %(value)s on %(scale)s (half-up would "
+                          "reach the pass mark %(pass_mark)s; a fail stays a fail)",
+}
+
+# Between two steps of a grade calculation ("… = 15; rounded half-up to 0.01 → 15.00 on fr-20").
+SEPARATOR = "; "
+
+
 @dataclass(frozen=True)
 class GradeConversion:
     """One converted grade, with everything needed to show, explain and audit it.
 
     ``value`` is rounded to the target's step (or is a band code); ``exact`` is the value before
     rounding. ``original`` is the grade as checked on the source scale — it is never modified,
-    so a transcript can print it beside the recognised one. ``data`` is JSON-safe working
-    (numbers as strings) for the audit log.
+    so a transcript can print it beside the recognised one. ``steps`` are the calculation as
+    message keys (:data:`EXPLANATIONS`); ``explanation`` is the same in English. ``data`` is
+    JSON-safe working (numbers as strings) for the audit log.
     """
 
     value: Decimal | str
@@ -693,9 +735,18 @@ class GradeConversion:
     from_scale: str
     to_scale: str
     method: GradeMethod
-    explanation: str
+    steps: tuple[Step, ...]
     data: Mapping[str, object]
     original: Decimal | str = field(kw_only=True)
+
+    def render(self, templates: Mapping[str, object]) -> str:
+        """The calculation written with ``templates`` (:data:`EXPLANATIONS` or a translation)."""
+        return render_steps(self.steps, templates, SEPARATOR)
+
+    @property
+    def explanation(self) -> str:
+        """The calculation in English, for the CLI, logs and audit data."""
+        return self.render(EXPLANATIONS)
 
 
 class ConversionMethod(Protocol):
@@ -710,17 +761,17 @@ class ConversionMethod(Protocol):
     def convert(self, value: GradeValue) -> GradeConversion: ...
 
 
-def _round_result(target: Scale, exact: Decimal, failing: bool) -> tuple[Decimal, str]:
+def _round_result(target: Scale, exact: Decimal, failing: bool) -> tuple[Decimal, Step]:
     """Half-up to the target's step — except that a fail is never rounded up onto the pass mark
     (9.995 → 9.99, not 10.00): rounding must not turn a fail into a pass."""
     value = target._round(exact)
-    step = _fmt(target.step)  # type: ignore[arg-type]
+    params = {"step": _fmt(target.step), "scale": target.code}  # type: ignore[arg-type]
     if failing and value >= target.pass_mark:  # type: ignore[operator]
         floor = target._round(exact, ROUND_FLOOR)
         value = min(floor, target._round(target.pass_mark - target.step))  # type: ignore[operator]
-        return value, (f"rounded down to {step} → {value} (half-up would reach the pass "
-                       f"mark {_fmt(target.pass_mark)}; a fail stays a fail)")  # type: ignore[arg-type]
-    return value, f"rounded half-up to {step} → {value}"
+        return value, Step("grade_rounded_down", {**params, "value": str(value),
+                                                  "pass_mark": _fmt(target.pass_mark)})  # type: ignore[arg-type]
+    return value, Step("grade_rounded", {**params, "value": str(value)})
 
 
 def _grade_text(scale: Scale, grade: Decimal | str) -> str:
@@ -821,13 +872,10 @@ class AgreedTable:
                              f"{_fmt(t.pass_mark)}): pass mark onto pass mark")  # type: ignore[arg-type]
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "_xs", [x for x, _ in points])
-        texts = []
-        for (x0, y0), (x1, y1) in pairwise(points):
-            texts.append((
-                f"lies between {_fmt(x0)} and {_fmt(x1)}, which the {self.name} table maps to "
-                f"{_fmt(y0)} and {_fmt(y1)}: {_fmt(y0)} + (",
-                f" − {_fmt(x0)}) × ({_fmt(y1)} − {_fmt(y0)}) ÷ ({_fmt(x1)} − {_fmt(x0)}) = "))
-        object.__setattr__(self, "_texts", tuple(texts))
+        object.__setattr__(self, "_texts", tuple(
+            {"source": s.code, "table": self.name, "x0": _fmt(x0), "x1": _fmt(x1),
+             "y0": _fmt(y0), "y1": _fmt(y1)}
+            for (x0, y0), (x1, y1) in pairwise(points)))
         object.__setattr__(self, "_data", tuple(
             {"from": [str(x0), str(x1)], "to": [str(y0), str(y1)]}
             for (x0, y0), (x1, y1) in pairwise(points)))
@@ -864,9 +912,12 @@ class AgreedTable:
         object.__setattr__(self, "_lows", [low for low, _ in steps])
         texts = []
         for i, (low, result) in enumerate(steps):
-            upper = f" and below {_fmt(steps[i + 1][0])}" if i + 1 < len(steps) else ""
-            texts.append(f" is at least {_fmt(low)}{upper}, which the {self.name} table maps "
-                         f"to {_grade_text(t, result)} on {t.code}")
+            params = {"source": s.code, "low": _fmt(low), "table": self.name,
+                      "value": _grade_text(t, result), "scale": t.code}
+            if i + 1 < len(steps):
+                texts.append(("grade_threshold", {**params, "high": _fmt(steps[i + 1][0])}))
+            else:
+                texts.append(("grade_threshold_top", params))
         object.__setattr__(self, "_texts", tuple(texts))
 
     def _init_mapping(self, what: str) -> None:
@@ -897,7 +948,8 @@ class AgreedTable:
                                  f"so its result {mapping[band.code]} must too")
         object.__setattr__(self, "mapping", MappingProxyType(mapping))
         object.__setattr__(self, "_texts", {
-            code: f" is mapped by the {self.name} table to {_grade_text(t, result)} on {t.code}"
+            code: {"grade": _grade_text(s, code), "source": s.code, "table": self.name,
+                   "value": _grade_text(t, result), "scale": t.code}
             for code, result in mapping.items()})
 
     def __hash__(self) -> int:
@@ -920,27 +972,26 @@ class AgreedTable:
             with localcontext(_CONTEXT):
                 exact = y0 + (grade - x0) * (y1 - y0) / (x1 - x0)
             result, how = _round_result(t, exact, grade < s.pass_mark)  # type: ignore[operator]
-            pre, post = self._texts[i]  # type: ignore[attr-defined]
-            shown = _fmt(grade)
-            explanation = (f"{shown} on {s.code} {pre}{shown}{post}"
-                           f"{_fmt_exact(exact)}; {how} on {t.code}")
+            working = Step("grade_interpolated", {**self._texts[i], "grade": _fmt(grade),  # type: ignore[attr-defined]
+                                                  "exact": _fmt_exact(exact)})
             data: dict[str, object] = {"rule": self.name, "form": form, **self._data[i],  # type: ignore[attr-defined]
                                        "step": str(t.step), "original": str(grade)}
-            return GradeConversion(result, exact, s.code, t.code, method, explanation,
+            return GradeConversion(result, exact, s.code, t.code, method, (working, how),
                                    MappingProxyType(data), original=grade)
         if form == "steps":
             assert isinstance(grade, Decimal)  # noqa: S101
             i = bisect_right(self._lows, grade) - 1  # type: ignore[attr-defined]
             low, out = self.steps[i]
-            explanation = f"{_fmt(grade)} on {s.code}{self._texts[i]}"  # type: ignore[attr-defined]
+            key, params = self._texts[i]  # type: ignore[attr-defined]
+            step = Step(key, {**params, "grade": _fmt(grade)})
             data = {"rule": self.name, "form": form, "threshold": str(low),
                     "original": str(grade)}
         else:
             assert isinstance(grade, str)  # noqa: S101
             out = self.mapping[grade]
-            explanation = f"{_grade_text(s, grade)} on {s.code}{self._texts[grade]}"  # type: ignore[attr-defined]
+            step = Step("grade_mapped", self._texts[grade])  # type: ignore[attr-defined]
             data = {"rule": self.name, "form": form, "original": grade}
-        return GradeConversion(out, out, s.code, t.code, method, explanation,
+        return GradeConversion(out, out, s.code, t.code, method, (step,),
                                MappingProxyType(data), original=grade)
 
     def to_dict(self) -> dict[str, object]:
@@ -1042,16 +1093,17 @@ class PkuFormula:
         if grade < 60:
             exact = Decimal(0)
             result = t._round(exact)
-            explanation = (f"{_fmt(grade)} on {s.code} is below 60 (a fail), which the PKU "
-                           f"formula gives 0 grade points → {_fmt(result)} on {t.code}")
+            steps: tuple[Step, ...] = (Step("grade_pku_fail", {
+                "grade": _fmt(grade), "source": s.code, "value": _fmt(result),
+                "scale": t.code}),)
         else:
             with localcontext(_CONTEXT):
                 exact = 4 - 3 * (100 - grade) ** 2 / 1600
             result, how = _round_result(t, exact, failing=False)
-            explanation = (f"{_fmt(grade)} on {s.code} by the PKU formula: 4 − 3 × (100 − "
-                           f"{_fmt(grade)})² ÷ 1600 = {_fmt_exact(exact)}; {how} on {t.code}")
+            steps = (Step("grade_pku", {"grade": _fmt(grade), "source": s.code,
+                                        "exact": _fmt_exact(exact)}), how)
         data = {"rule": self.name, "step": str(t.step), "original": str(grade)}
-        return GradeConversion(result, exact, s.code, t.code, self.method, explanation,
+        return GradeConversion(result, exact, s.code, t.code, self.method, steps,
                                MappingProxyType(data), original=grade)
 
 
@@ -1311,14 +1363,14 @@ class GradingTableConversion:
             for j, grade in enumerate(tt._grades):  # type: ignore[attr-defined]
                 low = _HUNDRED * tt._above[j] / tt.size  # type: ignore[attr-defined]
                 high = _HUNDRED * tt._after[j] / tt.size  # type: ignore[attr-defined]
-                span = (f", interpolated within {_fmt(tt._lower[j])}–{_fmt(tt._upper[j])}"  # type: ignore[attr-defined]
-                        if t.is_numeric else "")
-                texts.append(f"; in '{tt.group}' ({tt.size} passing results) that position is "
-                             f"held by {_grade_text(t, grade)} ({_pct(low)}–{_pct(high)} %)"
-                             f"{span}")
+                params = {"group": tt.group, "size": str(tt.size), "held": _grade_text(t, grade),
+                          "low": _pct(low), "high": _pct(high)}
+                if t.is_numeric:
+                    params |= {"lower": _fmt(tt._lower[j]), "upper": _fmt(tt._upper[j])}  # type: ignore[attr-defined]
+                texts.append(params)
         object.__setattr__(self, "_texts", tuple(texts))
-        object.__setattr__(self, "_head", f" in '{self.source_table.group}' "
-                                          f"({self.source_table.size} passing results)")
+        object.__setattr__(self, "_head", {"source": s.code, "group": self.source_table.group,
+                                           "size": str(self.source_table.size)})
         if s.is_numeric and t.is_numeric:
             object.__setattr__(self, "_below", PassAnchoredLinear(s, t))
 
@@ -1343,8 +1395,8 @@ class GradingTableConversion:
             position = pn / qn
             j = min(bisect_right(tt._after, position), len(tt._grades) - 1)  # type: ignore[attr-defined]
             percent = _HUNDRED * pn / (qn * tt.size)
-            head = (f"{_grade_text(s, grade)} on {s.code} sits {_pct(percent)} % from the top"
-                    f"{self._head}{self._texts[j]}")  # type: ignore[attr-defined]
+            head = Step("grade_percentile", {**self._head, "grade": _grade_text(s, grade),  # type: ignore[attr-defined]
+                                             "percent": _pct(percent)})
             data: dict[str, object] = {"rule": self.name, "percent_from_top": str(percent),
                                        "source_group": st.group, "target_group": tt.group,
                                        "original": str(grade)}
@@ -1352,12 +1404,14 @@ class GradingTableConversion:
                 upper, lower = tt._upper[j], tt._lower[j]  # type: ignore[attr-defined]
                 exact = upper - (upper - lower) * (pn - tt._above[j] * qn) / (tt._sizes[j] * qn)  # type: ignore[attr-defined]
                 result, how = _round_result(t, exact, failing=False)
-                explanation = f"{head}: {_fmt_exact(exact)}; {how} on {t.code}"
+                held = Step("grade_position_interpolated", {**self._texts[j],  # type: ignore[attr-defined]
+                                                            "exact": _fmt_exact(exact)})
                 data["step"] = str(t.step)
-                return GradeConversion(result, exact, s.code, t.code, self.method, explanation,
-                                       MappingProxyType(data), original=grade)
+                return GradeConversion(result, exact, s.code, t.code, self.method,
+                                       (head, held, how), MappingProxyType(data), original=grade)
         band = tt._grades[j]  # type: ignore[attr-defined]
-        return GradeConversion(band, band, s.code, t.code, self.method, f"{head} → {band}",
+        held = Step("grade_position_band", {**self._texts[j], "value": band})  # type: ignore[attr-defined]
+        return GradeConversion(band, band, s.code, t.code, self.method, (head, held),
                                MappingProxyType(data), original=grade)
 
     def _fail(self, grade: Decimal | str) -> GradeConversion:
@@ -1365,11 +1419,10 @@ class GradingTableConversion:
         if not t.is_numeric:
             band = t.highest_fail
             assert band is not None  # noqa: S101
-            explanation = (f"{_grade_text(s, grade)} on {s.code} is a fail; grading tables count "
-                           f"passing grades only, so it maps to {t.code}'s highest failing band "
-                           f"{band}")
+            step = Step("grade_fail_band", {"grade": _grade_text(s, grade), "source": s.code,
+                                            "scale": t.code, "value": band})
             data = {"rule": self.name, "fail": "highest_failing_band", "original": str(grade)}
-            return GradeConversion(band, band, s.code, t.code, self.method, explanation,
+            return GradeConversion(band, band, s.code, t.code, self.method, (step,),
                                    MappingProxyType(data), original=grade)
         if isinstance(grade, str):
             raise GradeError(
@@ -1377,12 +1430,10 @@ class GradingTableConversion:
                 f"has no position to carry onto {t.code} ({t.describe()}); record the fail as "
                 f"such, or agree a table (AgreedTable) for failing bands")
         below = self._below._table._convert(grade, self.method)  # type: ignore[attr-defined]
-        explanation = (f"{_fmt(grade)} on {s.code} is a fail; grading tables count passing "
-                       f"grades only, so fails convert pass-anchored linear: "
-                       f"{below.explanation.split(': ', 1)[1]}")
+        why = Step("grade_fail_linear", {"grade": _fmt(grade), "source": s.code})
         data = {**below.data, "rule": self.name, "fail": "pass_anchored_linear"}
         return GradeConversion(below.value, below.exact, s.code, t.code, self.method,
-                               explanation, MappingProxyType(data), original=grade)
+                               (why, *below.steps), MappingProxyType(data), original=grade)
 
 
 def _pct(value: Decimal) -> str:
@@ -1412,10 +1463,11 @@ def convert(value: GradeValue, from_scale: Scale | str, to_scale: Scale | str,
     source, target = _scale(from_scale), _scale(to_scale)
     if source is target or source == target:
         grade = source.check(value)
-        text = _grade_text(source, grade)
+        step = Step("grade_same_scale", {"grade": _grade_text(source, grade),
+                                         "scale": source.code})
         return GradeConversion(grade, grade, source.code, target.code, GradeMethod.IDENTITY,
-                               f"{text} on {source.code} stays {text} (same scale)",
-                               MappingProxyType({"original": str(grade)}), original=grade)
+                               (step,), MappingProxyType({"original": str(grade)}),
+                               original=grade)
     if method is None:
         raise GradeError(f"no method given to convert from {source.code} to {target.code}; "
                          f"choose one (default_tables() holds the agreed defaults)")

@@ -36,6 +36,7 @@ from jointdegree.i18n import localized
 from jointdegree.matching import equivalences as service
 from jointdegree.matching import rules as rule_service
 from jointdegree.matching import syllabi
+from jointdegree.matching.explain import explain
 from jointdegree.matching.forms import (
     AnswerReviewForm,
     ConfirmReviewForm,
@@ -50,6 +51,7 @@ from jointdegree.matching.table import equivalence_table
 from jointdegree.web import NAVIGATION
 
 bp = Blueprint("matching", __name__)
+bp.add_app_template_global(explain)  # conversion traces in the reader's language
 NAVIGATION.append(("matching.reviews", _l("Review requests"), frozenset({Role.PROFESSOR})))
 
 

@@ -25,7 +25,7 @@ one per counted course and the service audits 10,000 students × 2 degrees in on
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import Enum, StrEnum
@@ -1271,5 +1271,5 @@ def _overridden(result: RuleResult, exception: AuditException, *, own: bool) -> 
     if own:
         notes = (*notes, Message("waived" if waived else "forced", {"id": exception.id}))
     ids = tuple(sorted({*result.exception_ids, exception.id}))
-    return replace(result, status=Status.WAIVED if waived else Status.SATISFIED, missing=(),
-                   notes=notes, exception_ids=ids)
+    return result._replace(status=Status.WAIVED if waived else Status.SATISFIED, missing=(),
+                           notes=notes, exception_ids=ids)

@@ -51,6 +51,7 @@ KINDS = ("lecture", "lab", "thesis", "internship")
 INSTITUTIONS = ("home", "partner")
 LANGUAGES = ("en", "fr", "zh")
 
+_ABSENT: Any = object()  # a key not in the document: already reported if it was required
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _ISCED = re.compile(r"[0-9]{2,4}")  # not \d: that would admit Arabic-Indic and other digits
 _UNSAFE = re.compile(r"[^a-z0-9_-]")
@@ -434,7 +435,7 @@ class _Parser:
         compensation = None
         if "compensation" in obj:
             compensation = self.compensation(obj["compensation"], "compensation")
-        rules = self.rules(obj.get("rules"), "rules", allow_empty=True)
+        rules = self.rules(obj.get("rules", _ABSENT), "rules", allow_empty=True)
         return None if rules is None else Requirements(rules, compensation)
 
     def object(self, data: object, path: str, required: tuple[str, ...],
@@ -473,7 +474,7 @@ class _Parser:
     def rules(self, data: object, path: str, *, allow_empty: bool = False
               ) -> tuple[Rule, ...] | None:
         if not isinstance(data, list):
-            if data is not None:  # a missing list is already reported as required
+            if data is not _ABSENT:
                 self.problem(path, "not_a_list")
             return None
         if not data and not allow_empty:
@@ -496,14 +497,14 @@ class _Parser:
         required, optional = _FIELDS[kind]
         obj = self.object(data, path, (*_COMMON, *required), optional)
         assert obj is not None  # noqa: S101 — checked to be a Mapping above
-        rule_id = self.rule_id(obj.get("id"), f"{path}.id")
-        label = self.label(obj.get("label"), f"{path}.label")
+        rule_id = self.rule_id(obj.get("id", _ABSENT), f"{path}.id")
+        label = self.label(obj.get("label", _ABSENT), f"{path}.label")
         build = getattr(self, f"rule_{kind}")
         rule = build(obj, path, rule_id or "", label or Label())
         return rule if rule_id is not None and label is not None else None
 
     def rule_id(self, value: object, path: str) -> str | None:
-        if value is None:
+        if value is _ABSENT:
             return None
         if not isinstance(value, str) or not _ID.fullmatch(value):
             self.problem(path, "invalid_id", value=value)
@@ -515,7 +516,7 @@ class _Parser:
         return value
 
     def label(self, value: object, path: str) -> Label | None:
-        obj = self.object(value, path, (), LANGUAGES) if value is not None else None
+        obj = self.object(value, path, (), LANGUAGES) if value is not _ABSENT else None
         if obj is None:
             return None
         texts = {}
@@ -539,7 +540,7 @@ class _Parser:
 
     def rule_credits(self, obj: Mapping[str, Any], path: str, rule_id: str,
                      label: Label) -> Rule | None:
-        category = self.choice(obj.get("category"), f"{path}.category", CATEGORIES)
+        category = self.choice(obj.get("category", _ABSENT), f"{path}.category", CATEGORIES)
         credits = self.positive(obj, "min_credits", path) if "min_credits" in obj else None
         courses = self.count(obj, "min_courses", path, 1, 1000) if "min_courses" in obj else None
         select = self.selector(obj.get("select", {}), f"{path}.select")
@@ -553,12 +554,12 @@ class _Parser:
 
     def rule_course(self, obj: Mapping[str, Any], path: str, rule_id: str,
                     label: Label) -> Rule | None:
-        code = self.code(obj.get("course"), f"{path}.course")
+        code = self.code(obj.get("course", _ABSENT), f"{path}.course")
         return None if code is None else CourseRule(rule_id, label, code)
 
     def rule_mandatory(self, obj: Mapping[str, Any], path: str, rule_id: str,
                        label: Label) -> Rule | None:
-        codes = self.strings(obj.get("courses"), f"{path}.courses", self.code)
+        codes = self.strings(obj.get("courses", _ABSENT), f"{path}.courses", self.code)
         if codes is None:
             return None
         expanded: dict[str, str] = {}
@@ -573,7 +574,8 @@ class _Parser:
 
     def rule_institution_credits(self, obj: Mapping[str, Any], path: str, rule_id: str,
                                  label: Label) -> Rule | None:
-        institution = self.choice(obj.get("institution"), f"{path}.institution", INSTITUTIONS)
+        institution = self.choice(obj.get("institution", _ABSENT), f"{path}.institution",
+                                  INSTITUTIONS)
         minimum = self.positive(obj, "min", path)
         if institution is None or minimum is None:
             return None
@@ -594,12 +596,12 @@ class _Parser:
 
     def rule_certification(self, obj: Mapping[str, Any], path: str, rule_id: str,
                            label: Label) -> Rule | None:
-        exams = self.strings(obj.get("exams"), f"{path}.exams",
+        exams = self.strings(obj.get("exams", _ABSENT), f"{path}.exams",
                              lambda value, at: self.choice(value, at, EXAMS))
-        level = obj.get("min_level")
+        level = obj.get("min_level", _ABSENT)
         if isinstance(level, int) and not isinstance(level, bool):
             level = str(level)  # "min_level": 4 for HSK 4
-        if exams is None or level is None:
+        if exams is None or level is _ABSENT:
             return None
         scales = {exam == "HSK" for exam in exams}
         if len(scales) > 1:
@@ -614,17 +616,17 @@ class _Parser:
 
     def rule_all_of(self, obj: Mapping[str, Any], path: str, rule_id: str,
                     label: Label) -> Rule | None:
-        rules = self.rules(obj.get("rules"), f"{path}.rules")
+        rules = self.rules(obj.get("rules", _ABSENT), f"{path}.rules")
         return AllOfRule(rule_id, label, rules) if rules else None
 
     def rule_any_of(self, obj: Mapping[str, Any], path: str, rule_id: str,
                     label: Label) -> Rule | None:
-        rules = self.rules(obj.get("rules"), f"{path}.rules")
+        rules = self.rules(obj.get("rules", _ABSENT), f"{path}.rules")
         return AnyOfRule(rule_id, label, rules) if rules else None
 
     def rule_at_least(self, obj: Mapping[str, Any], path: str, rule_id: str,
                       label: Label) -> Rule | None:
-        rules = self.rules(obj.get("rules"), f"{path}.rules")
+        rules = self.rules(obj.get("rules", _ABSENT), f"{path}.rules")
         size = len(obj["rules"]) if isinstance(obj.get("rules"), list) else 1
         n = self.count(obj, "n", path, 1, max(size, 1)) if "n" in obj else None
         return AtLeastRule(rule_id, label, n, rules) if rules and n is not None else None
@@ -636,12 +638,12 @@ class _Parser:
         if obj is None:
             return None
         values = {
-            "courses": self.strings(obj.get("courses"), f"{path}.courses", self.code),
-            "partner_courses": self.strings(obj.get("partner_courses"),
+            "courses": self.strings(obj.get("courses", _ABSENT), f"{path}.courses", self.code),
+            "partner_courses": self.strings(obj.get("partner_courses", _ABSENT),
                                             f"{path}.partner_courses", self.code),
-            "kinds": self.strings(obj.get("kinds"), f"{path}.kinds",
+            "kinds": self.strings(obj.get("kinds", _ABSENT), f"{path}.kinds",
                                   lambda value, at: self.choice(value, at, KINDS)),
-            "isced": self.strings(obj.get("isced"), f"{path}.isced", self.isced),
+            "isced": self.strings(obj.get("isced", _ABSENT), f"{path}.isced", self.isced),
         }
         institution = None
         if "institution" in obj:
@@ -656,7 +658,7 @@ class _Parser:
     def strings(self, data: object, path: str, check: Callable[[object, str], str | None]
                 ) -> tuple[str, ...] | None:
         """A non-empty list of distinct values, each passed through ``check``."""
-        if data is None:
+        if data is _ABSENT:
             return None
         if not isinstance(data, list):
             self.problem(path, "not_a_list")
@@ -674,7 +676,7 @@ class _Parser:
         return None if None in values else tuple(v for v in values if v is not None)
 
     def code(self, value: object, path: str) -> str | None:
-        if value is None:
+        if value is _ABSENT:
             return None
         if (not isinstance(value, str) or not value or value != value.strip()
                 or len(value) > _MAX_CODE):
@@ -689,7 +691,7 @@ class _Parser:
         return value
 
     def choice(self, value: object, path: str, choices: tuple[str, ...]) -> str | None:
-        if value is None:
+        if value is _ABSENT:
             return None
         if value not in choices:
             self.problem(path, "invalid_choice", value=value, choices=", ".join(choices))
@@ -753,7 +755,7 @@ def _join(path: str, key: str) -> str:
 
 
 def _shown(value: object) -> str:
-    """A short rendering of a wrong value for a problem message."""
-    text = value if isinstance(value, str) else str(value) if isinstance(
-        value, int | Decimal) else type(value).__name__
+    """A short rendering of a wrong value for a problem message (JSON's words for None)."""
+    text = value if isinstance(value, str) else "null" if value is None else str(value) \
+        if isinstance(value, int | Decimal) else type(value).__name__
     return text if len(text) <= 40 else f"{text[:39]}…"
