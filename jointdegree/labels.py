@@ -51,9 +51,9 @@ LABELS: dict[Enum, Any] = {
     Recommendation.APPROVE: _l("Approve"),
     Recommendation.REJECT: _l("Reject"),
     Recommendation.REVISE: _l("Revise (change the courses or credits)"),
-    Attempt.FIRST: _l("First attempt"),
-    Attempt.RESIT: _l("Resit (session 2 / 补考)"),
-    Attempt.RETAKE: _l("Retake (重修)"),
+    Attempt.FIRST: _l("First attempt (session 1 / 正考)"),
+    Attempt.RESIT: _l("Resit (session 2, rattrapage / 补考)"),
+    Attempt.RETAKE: _l("Course retaken (重修)"),
     ResultStatus.PASSED: _l("Passed"),
     ResultStatus.FAILED: _l("Failed"),
     ResultStatus.COMPENSATED: _l("Validated by compensation"),
@@ -233,8 +233,6 @@ def requirement_problem_text(problem: Any) -> str:
 AUDIT_MESSAGE_TEXT: dict[str, Any] = {
     "credits_short": _l("%(credits)s more credits needed"),
     "credits_unplanned": _l("%(credits)s of them are not planned yet"),
-    "courses_short": _l("%(count)s more courses needed"),
-    "courses_unplanned": _l("%(count)s of them are not planned yet"),
     "course_missing_here": _l("%(code)s is needed"),
     "course_missing": _l("%(code)s is needed (or at the partner: %(options)s)"),
     "course_failed": _l("%(item)s was failed"),
@@ -256,11 +254,6 @@ AUDIT_MESSAGE_TEXT: dict[str, Any] = {
     "chosen_rule": _l("counts toward %(rule)s (it could also count toward "
                       "%(alternatives)s)"),
     "not_needed": _l("not needed by %(rules)s, which are met without it"),
-    "assignment_search": _l("%(units)s courses could count toward several rules: all "
-              "%(combinations)s ways were weighed"),
-    "assignment_greedy": _l("%(units)s courses could count toward several rules: %(combinations)s "
-              "ways are more than %(limit)s, so the most constrained rules chose "
-              "first"),
     "exception_unknown_rule": _l("exception %(id)s names no rule of this degree (%(rule)s)"),
     "exception_unknown_item": _l("exception %(id)s names no course of this student (%(item)s)"),
     "exception_not_countable": _l("exception %(id)s names %(item)s, which does not count (failed)"),
@@ -280,6 +273,30 @@ AUDIT_WORDS: dict[str, Any] = {
     "substitute": _l("as a substitute"), "also_allow": _l("also allowed"),
     "apply_here": _l("applied here"),
 }
+
+
+def audit_count_text(key: str, params: dict[str, Any]) -> str | None:
+    """Audit messages whose wording depends on a number, with the language's plural forms."""
+    from flask_babel import ngettext
+
+    if key == "courses_short":
+        return ngettext("%(num)d more course needed", "%(num)d more courses needed",
+                        int(params["count"]))
+    if key == "courses_unplanned":
+        return ngettext("%(num)d of them is not planned yet", "%(num)d of them are not planned "
+                        "yet", int(params["count"]))
+    if key == "assignment_search":
+        return ngettext("%(num)d course could count toward several rules: all %(ways)s ways "
+                        "were weighed", "%(num)d courses could count toward several rules: all "
+                        "%(ways)s ways were weighed", int(params["units"]),
+                        ways=params["combinations"])
+    if key == "assignment_greedy":
+        return ngettext("%(num)d course could count toward several rules: %(ways)s ways are more "
+                        "than %(limit)s, so the most constrained rules chose first",
+                        "%(num)d courses could count toward several rules: %(ways)s ways are "
+                        "more than %(limit)s, so the most constrained rules chose first",
+                        int(params["units"]), ways=params["combinations"], limit=params["limit"])
+    return None
 
 
 def audit_word(value: str) -> str:

@@ -193,7 +193,7 @@ def create_plan(user: User, student_id: int, body: PlanIn) -> Any:
     for semester_in in body.semesters:
         term = session.get(AcademicTerm, semester_in.term)
         if term is None:
-            raise ValidationFailed(_l("No term with number %(id)s.", id=semester_in.term),
+            raise ValidationFailed(_l("No term #%(id)s.", id=semester_in.term),
                                    fields={"semesters": _l("Unknown term.")})
         semester = plans.add_semester(plan, term, semester_in.remote, user)
         for course_id in semester_in.courses:
@@ -216,7 +216,7 @@ def audit(user: User, student_id: int, query: AuditQuery) -> AuditOut:
     if query.plan is not None:
         plan = plans.get_plan(query.plan)
         if plan.student_id != student.id:
-            raise NotFound(_l("No study plan with number %(id)s.", id=query.plan))
+            raise NotFound(_l("No study plan #%(id)s.", id=query.plan))
     what_if = auditing.parse_what_if(query.add, query.remove)
     report = auditing.audit_student(student, plan, what_if)
     return auditing.to_api(report)

@@ -423,8 +423,8 @@ def _what_if_courses(what_if: WhatIf) -> dict[int, tuple[AcademicTerm, Course]]:
         course = courses.get(course_id)
         term = next((t for t in course.terms if t.id == term_id), None) if course else None
         if course is None or term is None:
-            message = _l("Course %(course)s is not offered in term %(term)s.", course=course_id,
-                         term=term_id)
+            message = _l("%(course)s is not offered in that term.",
+                         course=course.code if course is not None else course_id)
             raise ValidationFailed(message, fields={"add": message})
         found[course_id] = (term, course)
     return found
@@ -462,8 +462,14 @@ def find_student(text: str) -> Student | None:
 
 def message_text(message: Message, report: DegreeReport) -> str:
     """A message of the engine in the reader's language, rule ids shown as their labels."""
-    from jointdegree.labels import AUDIT_MESSAGE_TEXT
+    from jointdegree.labels import AUDIT_MESSAGE_TEXT, audit_count_text
 
+    try:
+        counted = audit_count_text(message.key, dict(message.params))
+    except (KeyError, TypeError, ValueError):
+        counted = None
+    if counted is not None:
+        return counted
     params = dict(message.params)
     for name in ("rule", "rules", "alternatives"):
         if name in params:

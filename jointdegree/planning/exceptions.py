@@ -115,5 +115,5 @@ def withdraw(exception: StudentException, actor: User | None) -> None:
 def get_exception(exception_id: int) -> StudentException:
     row = session.get(StudentException, exception_id)
     if row is None:
-        raise NotFound(_l("No exception with number %(id)s.", id=exception_id))
+        raise NotFound(_l("No exception #%(id)s.", id=exception_id))
     return row

@@ -110,7 +110,7 @@ def _exception_kind_choices() -> list[SelectChoice]:
 
 class ExceptionForm(FlaskForm):
     programme = SelectField(_l("Degree"), validators=[DataRequired()])
-    kind = SelectField(_l("Exception"), choices=_exception_kind_choices)
+    kind = SelectField(_l("Kind of exception"), choices=_exception_kind_choices)
     rule_id = SelectField(_l("Requirement"), validate_choice=False)
     course_id = SelectField(_l("Course"), validate_choice=False)
     replaces_course_id = SelectField(_l("In place of"), validate_choice=False)

@@ -230,7 +230,7 @@ def audit(student_id: int) -> str | tuple[str, int]:
     if plan_id.isdigit() and len(plan_id) < 10:
         plan = plans.get_plan(int(plan_id))
         if plan.student_id != student.id:
-            raise NotFound(_("No study plan with number %(id)s.", id=plan_id))
+            raise NotFound(_("No study plan #%(id)s.", id=plan_id))
     elif not plan_id:
         plan = auditing.default_plan(student)
     error = None

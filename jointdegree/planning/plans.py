@@ -83,7 +83,7 @@ def get_plan(plan_id: int) -> StudyPlan:
         selectinload(StudyPlan.semesters).selectinload(PlanSemester.courses)
         .selectinload(Course.institution)))
     if plan is None:
-        raise NotFound(_l("No study plan with number %(id)s.", id=plan_id))
+        raise NotFound(_l("No study plan #%(id)s.", id=plan_id))
     return plan
 
 
@@ -139,7 +139,7 @@ def add_semester(plan: StudyPlan, term: AcademicTerm, remote: bool, actor: User 
         authorize("plan.edit", plan.student, user=actor)
     check_version(plan, expected_version)
     if term.institution_id not in plan.student.partnership.institution_ids():
-        message = _l("The term must be one of the two partners'.")
+        message = _l("The term must belong to one of the two partner institutions.")
         raise ValidationFailed(message, fields={"term": message})
     if any(s.term_id == term.id for s in plan.semesters):
         message = _l("This term is already in the plan.")

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from jointdegree.audit.services import record
 from jointdegree.auth.models import User
@@ -75,7 +76,9 @@ def check(document: Any) -> Requirements:
         return parse_requirements(document)
     except RequirementsError as error:
         problems = {p.path or "document": requirement_problem_text(p) for p in error.problems}
-        raise ValidationFailed(_l("The requirements have %(n)d problem(s).", n=len(problems)),
+        raise ValidationFailed(lazy_ngettext("The requirements have %(num)d problem.",
+                                             "The requirements have %(num)d problems.",
+                                             len(problems)),
                                code="invalid_requirements", fields=problems) from None
 
 

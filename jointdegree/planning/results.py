@@ -79,7 +79,7 @@ def results_of(student: Student) -> list[Result]:
 def get_result(result_id: int) -> Result:
     result = session.get(Result, result_id)
     if result is None:
-        raise NotFound(_l("No result with number %(id)s.", id=result_id))
+        raise NotFound(_l("No result record #%(id)s.", id=result_id))
     return result
 
 
@@ -193,7 +193,7 @@ def _check_place(student: Student, course: Course, term: AcademicTerm | None,
     if term is None:
         errors.add("term", _l("Choose a term."))
     elif term.institution_id != course.institution_id:
-        errors.add("term", _l("The term must be one of the course's institution."))
+        errors.add("term", _l("The term must belong to the course's institution."))
 
 
 def _check_attempt(student: Student, course: Course, term_id: int | None, attempt: Attempt,

@@ -100,7 +100,7 @@ def list_students(user: User, query: str | None = None, cohort: str | None = Non
 def get_student(student_id: int) -> Student:
     student = session.get(Student, student_id)
     if student is None:
-        raise NotFound(_l("No student with number %(id)s.", id=student_id))
+        raise NotFound(_l("No student record #%(id)s.", id=student_id))
     return student
 
 

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -332,7 +333,8 @@ def import_results(code: str) -> str | WerkzeugResponse | tuple[str, int]:
         upload = files.get_own(int(upload_id), current_user, "results-import")
         report = results.import_results(institution, upload.data, upload.filename, current_user)
         if report.applied:
-            flash(_("%(n)d results imported.", n=report.created), "success")
+            flash(ngettext("%(num)d result imported.", "%(num)d results imported.", report.created),
+                  "success")
             return redirect(url_for("planning.students"))
     elif form.validate_on_submit():
         data = form.file.data.read()

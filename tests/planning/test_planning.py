@@ -355,3 +355,21 @@ def test_the_grade_settings_page_draws_both_grading_tables(app, demo, client) ->
     page = client.get(f"/partnerships/{partnership_id}/grades").get_data(as_text=True)
     assert page.count('class="chart histogram"') == 2
     assert "UCA: fr-20" in page and "HAINANU: cn-100" in page
+
+
+def test_every_audit_explanation_can_be_worded_in_the_readers_language(app) -> None:
+    import re as regex
+
+    from jointdegree.labels import AUDIT_MESSAGE_TEXT, audit_count_text
+    from jointdegree.planning.audit import MESSAGES
+
+    samples = {"count": "2", "units": "3", "combinations": "8", "limit": "2048"}
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        for key, english in MESSAGES.items():
+            counted = audit_count_text(key, samples)
+            if counted is not None:
+                assert counted and "%(" not in counted, key
+                continue
+            assert key in AUDIT_MESSAGE_TEXT, f"{key} has no translatable wording"
+            names = set(regex.findall(r"%\((\w+)\)s", english))
+            assert set(regex.findall(r"%\((\w+)\)s", AUDIT_MESSAGE_TEXT[key]._args[0])) == names

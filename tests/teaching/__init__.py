@@ -1,0 +1,1 @@
+"""Tests of the teaching package: calendars, recurrences and the slot finder."""
