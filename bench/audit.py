@@ -339,7 +339,9 @@ def run(kind: str, args: argparse.Namespace) -> dict:
         assert students == len(ids) and results == inserted, (students, results)
         agree, checked = cross_check(app, ids[:CROSS_CHECK], args.batch)
         print(f"{kind}: load {load_s:.2f} s ({load_sql} SQL), audit {audit_s:.2f} s "
-              f"({audit_sql} SQL)" + (f"; best of {args.repeats}" if args.repeats > 1 else ""))
+              f"({audit_sql} SQL)" + (f"; best of {args.repeats} (load " + ", ".join(
+                  f"{t[0]:.2f}" for t in loads) + " s; audit " + ", ".join(
+                  f"{t[0]:.2f}" for t in audits) + " s)" if args.repeats > 1 else ""))
         for name, counter in statuses.items():
             print(f"{kind}: sanity {name}: " + " / ".join(
                 f"{status} {counter[status]:,}" for status in ("satisfied", "not_yet",

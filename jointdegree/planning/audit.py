@@ -11,11 +11,15 @@ countable course. When a course could count toward several claiming rules, the e
 take the first rule that wants it: it chooses the assignment that meets the most claiming rules
 once every planned course is passed, then the most with completed courses alone, then the one
 wasting the fewest credits beyond what rules need, then the canonical order (a course's own
-course rule before credits rules, rules in document order, courses in code order). Courses that
-fit one rule only, and rules already met by completed courses that fit nowhere else, are settled
-first; the few ambiguous courses left are searched exhaustively (with a bound) when there are at
-most :data:`SEARCH_LIMIT` combinations, else assigned greedily, most constrained rule first. The
-audit's notes say which way was used, and each course that had a choice says which rule took it.
+course rule before credits rules, rules in document order, courses in code order).
+
+How: courses that fit one rule only are settled first; a rule they already meet with completed
+courses takes no other; a course rule with a single candidate takes it. The few ambiguous
+courses left are searched exhaustively (branch and bound) when there are at most
+:data:`SEARCH_LIMIT` combinations, else assigned greedily, most constrained rule first; the
+audit's notes say which. Each rule then keeps what it needs (completed courses first, the fewest
+courses, the least overshoot); a course no rule keeps counts, as progress, toward the first rule
+it fits that is still unmet, or stays free. Each course that had a choice says which rule took it.
 
 Inputs are frozen dataclasses. The records of a result (:class:`Message`, :class:`Counted`,
 :class:`RuleResult`) are NamedTuples, as immutable but built four times faster: an audit makes
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import Enum, StrEnum
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -593,6 +598,7 @@ def _average(weighted: Decimal, credits: Decimal) -> Decimal | None:
 
 def _compensation(item: Item, grade: Decimal, average: Decimal | None,
                   compensation: Compensation) -> Message:
+    """Whether a failed home course is saved by its term's average, as a note saying why."""
     if compensation.floor is not None and grade < compensation.floor:
         return Message("not_compensated_floor", {"grade": plain(grade),
                                                  "floor": plain(compensation.floor)})
@@ -759,7 +765,7 @@ class _Assigner:
         options; a course rule with a single candidate takes it. Returns the ambiguous units."""
         plan = self.plan
         done = [[_ZERO, 0] for _ in plan.slot_rule]  # completed credits and courses fixed
-        pending = [unit for unit in self.units if unit.live and not self._fixed(unit, done)]
+        pending = self._fix(self.units, done)
         while pending:
             slots = {option[0] for unit in pending for option in unit.live}
             full = {slot for slot in slots if plan.met(slot, *done[slot])}
@@ -767,27 +773,30 @@ class _Assigner:
             for unit in pending:
                 if unit.live in narrowed:
                     unit.live = narrowed[unit.live]
-                elif full:
-                    live = tuple(option for option in unit.live if option[0] not in full)
-                    # all met already: where it was first (its rule releases it)
-                    unit.live = narrowed[unit.live] = live or unit.live[:1]
-            fixed = len(pending)
-            pending = [unit for unit in pending if not self._fixed(unit, done)]
-            if not (self._sole_candidates(pending) or len(pending) < fixed):
+                elif full:  # nothing left: every rule it fits is met, it is not needed
+                    unit.live = narrowed[unit.live] = tuple(
+                        option for option in unit.live if option[0] not in full)
+            before = len(pending)
+            pending = self._fix(pending, done)
+            if not (self._sole_candidates(pending) or len(pending) < before):
                 break
         return pending
 
-    def _fixed(self, unit: _Unit, done: list[list[Any]]) -> bool:
-        """Put a unit with one way to go into its rule's pool."""
-        if len(unit.live) > 1 or unit in self.conflicted:
-            return False
-        unit.choice = unit.live[0]
-        slot = unit.choice[0]
-        self.pools[slot].append(unit)
-        if unit.completed:
-            done[slot][0] += unit.credits
-            done[slot][1] += 1
-        return True
+    def _fix(self, units: list[_Unit], done: list[list[Any]]) -> list[_Unit]:
+        """Put each unit that has one way to go into its rule's pool; return the others."""
+        pools, conflicted, others = self.pools, self.conflicted, []
+        for unit in units:
+            live = unit.live
+            if len(live) == 1 and unit not in conflicted:
+                unit.choice = live[0]
+                pools[live[0][0]].append(unit)
+                if unit.completed:
+                    fixed = done[live[0][0]]
+                    fixed[0] += unit.credits
+                    fixed[1] += 1
+            elif live:
+                others.append(unit)
+        return others
 
     def _sole_candidates(self, ambiguous: list[_Unit]) -> bool:
         """A course rule with no unit yet and one candidate takes it: it can only lose a tie."""
@@ -995,6 +1004,7 @@ def _enough(group: list[_Unit], credits: Decimal, courses: int) -> list[_Unit]:
 
 
 def _waste(plan: _Plan, slot: int, kept: list[_Unit]) -> Decimal:
+    """Credits a rule keeps beyond its minimum: courses that might have served elsewhere."""
     need = plan.need_credits[slot]
     total = sum((unit.credits for unit in kept), _ZERO)
     return total - need if need and total > need else _ZERO
@@ -1003,6 +1013,7 @@ def _waste(plan: _Plan, slot: int, kept: list[_Unit]) -> Decimal:
 # --- The audit -----------------------------------------------------------------------------------
 
 _CANONICAL = attrgetter("code", "key")
+_level_rank = lru_cache(maxsize=1024)(level_rank)
 
 
 def audit(requirements: Requirements, items: Iterable[Item], *,
@@ -1203,9 +1214,9 @@ class _Context:
                           None, missing=missing)
 
     def _certification(self, rule: CertificationRule) -> RuleResult:
-        wanted = level_rank(rule.exams[0], rule.min_level)
+        wanted = _level_rank(rule.exams[0], rule.min_level)
         held = [c for c in self.certifications if c.exam.upper() in rule.exams and (
-            (rank := level_rank(c.exam, c.level)) is not None and wanted is not None
+            (rank := _level_rank(c.exam, c.level)) is not None and wanted is not None
             and rank >= wanted)]
         notes = tuple(Message("certification_used", {
             "exam": c.exam.upper(), "level": c.level,

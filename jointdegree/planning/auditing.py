@@ -523,6 +523,7 @@ def text_lines(report: StudentAudit) -> list[str]:
 
 def to_api(report: StudentAudit) -> Any:
     from jointdegree.api.planning_schemas import AuditOut, DegreeAuditOut
+    from jointdegree.matching.explain import explain
 
     degrees = []
     for degree in report.degrees:
@@ -537,11 +538,11 @@ def to_api(report: StudentAudit) -> Any:
             "equivalence": view.equivalence.id if view.equivalence else None,
             "credits": str(view.credits),
             "grade": None if view.grade is None else str(view.grade),
-            "credit_conversion": view.credit_conversion.explanation
+            "credit_conversion": explain(view.credit_conversion)
             if view.credit_conversion else None,
             "grade_conversions": [{"from": str(c.original), "from_scale": c.from_scale,
                                    "to": str(c.value), "to_scale": c.to_scale,
-                                   "method": c.method.value, "explanation": c.explanation}
+                                   "method": c.method.value, "explanation": explain(c)}
                                   for c in view.grade_conversions]}
             for key, view in degree.items.items()}
         degrees.append(DegreeAuditOut(

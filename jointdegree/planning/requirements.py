@@ -43,6 +43,7 @@ __all__ = [
     "Rule",
     "Selector",
     "TotalCreditsRule",
+    "expanded_id",
     "parse_requirements",
 ]
 

@@ -147,6 +147,10 @@ class TeachingCalendar:
         if country not in ("FR", "CN"):
             raise ValueError(f"unsupported country {country!r} (FR or CN)")
         self.country: Country = country
+        package = holidays.France if country == "FR" else holidays.China
+        known = (*package.subdivisions, *getattr(package, "subdivisions_aliases", {}))
+        if subdivision is not None and subdivision not in known:
+            raise ValueError(f"unknown subdivision {subdivision!r} for {country}")
         self.subdivision = subdivision
         self.closures = tuple(sorted(closures, key=lambda c: (c.start, c.end)))
         self.overrides = _by_date(overrides, "override")
@@ -229,6 +233,7 @@ class TeachingCalendar:
             teaching = False
         elif self.country == "CN" and (paid := _cn_workdays(d.year).get(d)) is not None:
             teaching, timetable = True, paid.weekday()
+            reasons = [r for r in reasons if r.key != "weekend"]  # a working day, not a weekend
             reasons.append(Reason("adjusted_workday", {
                 "date": iso, "day_off": paid.isoformat(), "weekday": str(paid.weekday()),
                 "weekday_name": WEEKDAY_NAMES[paid.weekday()]}))

@@ -70,6 +70,7 @@ MESSAGES: dict[str, str] = {
 }
 
 _DAY = timedelta(days=1)
+_PROBE = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -206,18 +207,20 @@ class SlotSearch:
 
 
 class _BusyIndex:
-    """Busy intervals sorted by start, with a running maximum of ends for overlap queries."""
+    """Busy intervals sorted by start (naive UTC, for speed), with a running maximum of ends."""
 
     def __init__(self, items: Iterable[Busy]) -> None:
         self.items = sorted(items, key=lambda b: (b.start, b.end))
-        self.starts = [b.start for b in self.items]
-        self.max_end = list(accumulate((b.end for b in self.items), max))
+        self.starts = [b.start.replace(tzinfo=None) for b in self.items]
+        self.ends = [b.end.replace(tzinfo=None) for b in self.items]
+        self.max_end = list(accumulate(self.ends, max))
 
     def clashes(self, start: datetime, end: datetime) -> list[Busy]:
+        """The intervals overlapping [start, end) (naive UTC)."""
         found = []
         i = bisect_left(self.starts, end) - 1
         while i >= 0 and self.max_end[i] > start:
-            if self.items[i].end > start:
+            if self.ends[i] > start:
                 found.append(self.items[i])
             i -= 1
         return found
@@ -236,15 +239,31 @@ class _Candidate:
     provisional: dict[str, set[int]] = field(default_factory=dict)
 
 
+@dataclass
+class _Frame:
+    """What one query needs, computed once: zones, dates and their UTC offsets."""
+
+    query: SlotQuery
+    ref: ZoneInfo
+    campuses: list[tuple[Campus, ZoneInfo]]
+    busy: dict[str, _BusyIndex]
+    # Per date: the reference zone's offset and each campus's, when constant all day (so plain
+    # arithmetic is exact); None when a clock change is near (then zoneinfo does the work).
+    offsets: dict[date, tuple[timedelta, list[timedelta]] | None]
+    lost_weeks: dict[tuple, LostWeek] = field(default_factory=dict)
+
+
 def find_slots(query: SlotQuery) -> SlotSearch:
     """Every candidate weekly slot, proposed (ranked) or rejected (with reasons)."""
     ref = ZoneInfo(query.reference_zone)
     campuses = [(c, ZoneInfo(c.zone)) for c in query.campuses]
     weekdays = sorted(set(query.weekdays))
-    dates = [query.term_start + n * _DAY for n in range((query.term_end - query.term_start).days
-                                                         + 1)]
-    busy = {"professor_busy": _BusyIndex(query.professor_busy),
-            "audience_busy": _BusyIndex(query.audience_busy)}
+    days = (query.term_end - query.term_start).days + 1
+    dates = [query.term_start + n * _DAY for n in range(days)]
+    frame = _Frame(query, ref, campuses,
+                   {"professor_busy": _BusyIndex(query.professor_busy),
+                    "audience_busy": _BusyIndex(query.audience_busy)},
+                   {d: _steady_offsets(d, ref, [tz for _, tz in campuses]) for d in dates})
     proposals: list[Proposal] = []
     rejections: list[Rejection] = []
     starts = []
@@ -256,7 +275,7 @@ def find_slots(query: SlotQuery) -> SlotSearch:
     for start_time in starts:
         candidates = {w: _Candidate() for w in weekdays}
         for d in dates:
-            _place(query, ref, campuses, busy, candidates, d, start_time)
+            _place(frame, candidates, d, start_time)
         for w in weekdays:
             outcome = _judge(query, WeeklySlot(w, start_time), candidates[w])
             (proposals if isinstance(outcome, Proposal) else rejections).append(outcome)
@@ -266,34 +285,68 @@ def find_slots(query: SlotQuery) -> SlotSearch:
     return SlotSearch(tuple(proposals), tuple(rejections))
 
 
-def _place(query: SlotQuery, ref: ZoneInfo, campuses: list[tuple[Campus, ZoneInfo]],
-           busy: Mapping[str, _BusyIndex], candidates: dict[int, _Candidate], d: date,
-           start_time: time) -> None:
-    """Account for the lecture at ``start_time`` on date ``d`` in every candidate it concerns."""
+def _steady_offsets(d: date, ref: ZoneInfo,
+                    zones: list[ZoneInfo]) -> tuple[timedelta, list[timedelta]] | None:
+    """The UTC offsets of the reference zone over local day ``d`` and of each campus zone over
+    the two UTC days that lectures starting that day can reach, if none of them changes.
+
+    Offsets are probed every 6 hours (both folds for the reference zone): no zone changes its
+    offset twice within 6 hours, so equal probes mean a constant offset."""
+    midnight = datetime.combine(d, time(0))
+    probes = [midnight + _PROBE * n for n in range(5)]  # d 00:00 … d+1 00:00
+    offsets = {ref.utcoffset(p.replace(fold=f)) for p in probes for f in (0, 1)}
+    if len(offsets) != 1:
+        return None
+    ref_offset = offsets.pop()
+    first = (midnight - ref_offset).replace(tzinfo=UTC)
+    campus_offsets = []
+    for tz in zones:
+        found = {(first + _PROBE * n).astimezone(tz).utcoffset() for n in range(9)}
+        if len(found) != 1:
+            return None
+        campus_offsets.append(found.pop())
+    return ref_offset, campus_offsets
+
+
+def _place(frame: _Frame, candidates: dict[int, _Candidate], d: date, start_time: time) -> None:
+    """Account for the lecture at ``start_time`` on date ``d`` in every candidate it concerns.
+
+    Local and UTC datetimes are naive here (wall clock and UTC respectively), for speed."""
+    query = frame.query
     scheduled = candidates.get(d.weekday())
     if scheduled is not None:
         scheduled.scheduled += 1
     local = datetime.combine(d, start_time)
-    status = wall_clock_status(local, ref)
-    if status != "ok":
-        if scheduled is not None:
-            error = (recurrence.NonexistentTimeError if status == "nonexistent"
-                     else recurrence.AmbiguousTimeError)(local, query.reference_zone)
-            scheduled.bad_time.append(Reason(error.key, error.params))
-        return
-    start = local.replace(tzinfo=ref).astimezone(UTC)
-    end = start + query.duration
+    steady = frame.offsets[d]
+    if steady is not None:
+        start = local - steady[0]
+        end = start + query.duration
+        locals_ = [(start + offset, end + offset) for offset in steady[1]]
+    else:
+        status = wall_clock_status(local, frame.ref)
+        if status != "ok":
+            if scheduled is not None:
+                error = (recurrence.NonexistentTimeError if status == "nonexistent"
+                         else recurrence.AmbiguousTimeError)(local, query.reference_zone)
+                scheduled.bad_time.append(Reason(error.key, error.params))
+            return
+        aware = local.replace(tzinfo=frame.ref).astimezone(UTC)
+        start = aware.replace(tzinfo=None)
+        end = start + query.duration
+        locals_ = [(aware.astimezone(tz).replace(tzinfo=None),
+                    (aware + query.duration).astimezone(tz).replace(tzinfo=None))
+                   for _, tz in frame.campuses]
 
     views = []  # per campus: (campus, local start, local end, day, implied reference weekday)
-    for campus, tz in campuses:
-        ls, le = start.astimezone(tz), end.astimezone(tz)
-        day = campus.calendar.day(ls.date())
+    held: int | None = -1
+    for (campus, _), (ls, le) in zip(frame.campuses, locals_, strict=True):
+        local_date = ls.date()
+        day = campus.calendar.day(local_date)
         implied = None
         if day.teaching and day.timetable_weekday is not None:
-            implied = (day.timetable_weekday - (ls.date() - d).days) % 7
+            implied = (day.timetable_weekday - (local_date - d).days) % 7
+        held = implied if held in (-1, implied) else None
         views.append((campus, ls, le, day, implied))
-    implied_all = {v[4] for v in views}
-    held = implied_all.pop() if len(implied_all) == 1 else None
 
     if scheduled is not None:
         for campus, ls, le, _, _ in views:  # the window must hold every scheduled week
@@ -301,8 +354,8 @@ def _place(query: SlotQuery, ref: ZoneInfo, campuses: list[tuple[Campus, ZoneInf
                 key = (campus.name, _time_text(ls, le))
                 scheduled.outside.setdefault(key, []).append(d)
         if held != d.weekday():
-            scheduled.lost.append(_lost_week(d, [(v[0], v[3]) for v in views
-                                                 if v[4] != d.weekday()]))
+            scheduled.lost.append(_lost_week(frame, d, [(v[0], v[3]) for v in views
+                                                        if v[4] != d.weekday()]))
 
     target = candidates.get(held) if held is not None else None
     if target is None:
@@ -310,16 +363,17 @@ def _place(query: SlotQuery, ref: ZoneInfo, campuses: list[tuple[Campus, ZoneInf
     makeup = held != d.weekday()
     if makeup and not all(_inside(c, ls, le) for c, ls, le, _, _ in views):
         return
-    clashes = [(who, b) for who, index in busy.items() for b in index.clashes(start, end)]
+    clashes = [(who, b) for who, index in frame.busy.items() for b in index.clashes(start, end)]
     if clashes:
         if not makeup:
             for who, b in clashes:
-                text = _time_text(b.start.astimezone(ref), b.end.astimezone(ref))
+                text = _time_text(b.start.astimezone(frame.ref), b.end.astimezone(frame.ref))
                 target.busy.setdefault((who, b.label, text), []).append(d)
                 target.busy_dates.setdefault(d, []).append(Reason(who, {
                     "label": b.label, "time": text, "count": "1", "dates": d.isoformat()}))
         return
-    target.sessions.append(Session(d, start, end, makeup))
+    target.sessions.append(Session(d, start.replace(tzinfo=UTC), end.replace(tzinfo=UTC),
+                                   makeup))
     for campus, ls, le, day, _ in views:
         margin = _margin(campus, ls, le)
         target.comfort = margin if target.comfort is None else min(target.comfort, margin)
@@ -384,7 +438,10 @@ def _time_text(start: datetime, end: datetime) -> str:
     return f"{text} (+{days} day)" if days else text
 
 
-def _lost_week(d: date, days: Sequence[tuple[Campus, Day]]) -> LostWeek:
+def _lost_week(frame: _Frame, d: date, days: Sequence[tuple[Campus, Day]]) -> LostWeek:
+    key = (d, *((campus.name, day.date) for campus, day in days))
+    if (known := frame.lost_weeks.get(key)) is not None:
+        return known
     details: list[Reason] = []
     native: list[str] = []
     english: list[str] = []
@@ -400,7 +457,8 @@ def _lost_week(d: date, days: Sequence[tuple[Campus, Day]]) -> LostWeek:
     summary = Reason("lost_week", {
         "date": d.isoformat(), "names": " / ".join(native), "names_en": " / ".join(english),
         "campuses": ", ".join(campus.name for campus, _ in days)})
-    return LostWeek(d, (summary, *details))
+    week = frame.lost_weeks[key] = LostWeek(d, (summary, *details))
+    return week
 
 
 # --- the overlap chart --------------------------------------------------------------------

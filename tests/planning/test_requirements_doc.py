@@ -182,6 +182,20 @@ def test_every_problem_is_reported_with_its_path() -> None:
     }
 
 
+def test_null_is_never_a_value() -> None:
+    document = {"rules": [
+        {"id": None, "label": {"en": "x"}, "type": "total_credits", "min": "60"},
+        {"id": "c", "label": None, "type": "credits", "category": None, "min_credits": 6,
+         "select": {"institution": None, "kinds": None}},
+        {"id": "e", "label": {"en": "x"}, "type": "certification", "exams": ["DELF", None],
+         "min_level": "B2"}]}
+    assert problems_of(document) == {
+        ("rules[0].id", "invalid_id"), ("rules[1].label", "not_an_object"),
+        ("rules[1].category", "invalid_choice"), ("rules[1].select.kinds", "not_a_list"),
+        ("rules[1].select.institution", "invalid_choice"),
+        ("rules[2].exams[1]", "invalid_choice")}
+
+
 @pytest.mark.parametrize(("value", "ok"), [
     (60, True), ("60", True), (D("7.5"), True), ("7.50", True), (" 12 ", True),
     (7.5, False), (True, False), ("7,5", False), ("NaN", False), ("Infinity", False),

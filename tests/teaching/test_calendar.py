@@ -233,6 +233,8 @@ def test_registrar_overrides_and_follows_weekday() -> None:
                                           Override(date(2026, 1, 5), False, "b")])
     with pytest.raises(ValueError, match="0–6"):
         FollowsWeekday(date(2026, 1, 3), 7, "no such weekday")
+    with pytest.raises(ValueError, match="unknown subdivision"):
+        TeachingCalendar("FR", subdivision="06")  # Nice has no subdivision of its own
     with pytest.raises(ValueError, match="unsupported country"):
         TeachingCalendar("DE")  # type: ignore[arg-type]
 
