@@ -435,7 +435,7 @@ def _margin(campus: Campus, ls: datetime, le: datetime) -> int:
 def _time_text(start: datetime, end: datetime) -> str:
     days = (end.date() - start.date()).days
     text = f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
-    return f"{text} (+{days} day)" if days else text
+    return f"{text} (+{days} day{'s' if days > 1 else ''})" if days else text
 
 
 def _lost_week(frame: _Frame, d: date, days: Sequence[tuple[Campus, Day]]) -> LostWeek:
