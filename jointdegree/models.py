@@ -36,7 +36,9 @@ from jointdegree.planning.models import (
     StudentNumber,
     StudyPlan,
 )
-from jointdegree.teaching.models import TeachingAssignment
+from jointdegree.teaching.models import (
+    TeachingAssignment,
+)
 
 __all__ = [
     "AcademicTerm",
