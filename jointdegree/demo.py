@@ -31,6 +31,9 @@ DEMO_USERS: tuple[tuple[str, Role, str | None, str, str | None], ...] = (
     ("registrar.haikou@example.org", Role.REGISTRAR, "HAINANU", "王丽 (Wang Li)", "zh_Hans"),
     ("professor.nice@example.org", Role.PROFESSOR, "UCA", "Prof. Jean Dupont", "fr"),
     ("professor.haikou@example.org", Role.PROFESSOR, "HAINANU", "陈伟 (Chen Wei)", "zh_Hans"),
+    ("professor2.nice@example.org", Role.PROFESSOR, "UCA", "Prof. Sophie Lambert", "fr"),
+    ("professor3.nice@example.org", Role.PROFESSOR, "UCA", "Prof. Marc Rossi", "en"),
+    ("professor2.haikou@example.org", Role.PROFESSOR, "HAINANU", "林芳 (Lin Fang)", "zh_Hans"),
     ("student@example.org", Role.STUDENT, "HAINANU", "李明 (Li Ming)", None),
 )
 
@@ -129,21 +132,60 @@ def load_demo(today: date | None = None) -> bool:
 
 
 def _load_teaching(users: dict[str, User], year: int) -> None:
-    """This year's courses of the two demo professors (their rosters on the home page)."""
-    from jointdegree.catalog.models import AcademicTerm
-    from jointdegree.teaching.models import TeachingAssignment, TeachingMode
+    """Five professors' courses this year — three from Nice teaching Haikou's students remotely,
+    two from Haikou, one of them visiting Nice — a term of weekly lectures (weeks that fall on a
+    holiday cancelled with the reason), and a closure added afterwards that hits a lecture: the
+    clash the Haikou registrar finds on the teaching calendar."""
+    from datetime import timedelta
 
-    for email, code, term_code, mode in (
-            ("professor.nice@example.org", "M1-INF-02", f"{year}-S1", TeachingMode.HOME),
-            ("professor.nice@example.org", "M2-INF-02", f"{year}-S1", TeachingMode.HOME),
-            ("professor.haikou@example.org", "CS5201", f"{year}-AUT", TeachingMode.HOME)):
-        course = session.scalar(select(Course).where(Course.code == code))
-        term = session.scalar(select(AcademicTerm).where(AcademicTerm.code == term_code,
-                                                         AcademicTerm.institution_id ==
-                                                         course.institution_id))
-        session.add(TeachingAssignment(course_id=course.id, term_id=term.id,
-                                       professor_id=users[email].id, mode=mode))
-    session.commit()
+    from jointdegree.catalog.models import AcademicTerm
+    from jointdegree.teaching import services as teaching
+
+    def term(code: str, institution: str) -> AcademicTerm:
+        return session.scalar(select(AcademicTerm).join(Institution).where(
+            AcademicTerm.code == code, Institution.code == institution))
+
+    def course(code: str) -> Course:
+        return session.scalar(select(Course).where(Course.code == code))
+
+    audience = f"NICE-HAIKOU-CS {year}"
+    video = "https://visio.univ-cotedazur.fr/"
+    plan = (  # professor, course, term, mode, zone, weekday, start, lecture mode, link/room
+        ("professor.nice@example.org", "CS5211", f"{year}-AUT", "remote", "Europe/Paris", 1,
+         "09:00", "remote", video + "cs5211"),
+        ("professor2.nice@example.org", "CS5105", f"{year}-AUT", "remote", "Europe/Paris", 3,
+         "08:30", "remote", video + "cs5105"),
+        ("professor3.nice@example.org", "M2-INF-02", f"{year}-S1", "home", "Europe/Paris", 0,
+         "10:00", "remote", video + "m2-inf-02"),
+        ("professor.haikou@example.org", "CS5201", f"{year}-AUT", "home", "Asia/Shanghai", 2,
+         "14:30", "in_person", "海南大学 计算机楼 301"),
+        ("professor2.haikou@example.org", "M1-INF-19", f"{year}-S1", "visiting",
+         "Europe/Paris", 4, "10:00", "in_person", "Campus Valrose, salle B12"),
+        ("professor.nice@example.org", "M1-INF-02", f"{year}-S1", "home", "Europe/Paris", 0,
+         "13:30", "in_person", "Campus SophiaTech, amphi 2"))
+    for email, code, term_code, mode, zone, weekday, start, lecture_mode, where in plan:
+        taught = course(code)
+        offering = teaching.assign(taught, term(term_code, taught.institution.code),
+                                   users[email], mode, None)
+        first = offering.term.starts_on + timedelta(
+            days=(weekday - offering.term.starts_on.weekday()) % 7)
+        link, room = (where, None) if where.startswith("https://") else (None, where)
+        teaching.save_series(offering, {
+            "zone": zone, "first_date": first, "starts_at": start, "duration_minutes": 90,
+            "mode": lecture_mode, "video_link": link, "room": room,
+            "audience": audience if mode != "home" or code.startswith("M2") else code},
+            None, skip_clashes=True)
+    haikou = session.scalar(select(Institution).where(Institution.code == "HAINANU"))
+    visitor = users["professor2.haikou@example.org"]
+    nice = session.scalar(select(Institution).where(Institution.code == "UCA"))
+    teaching.add_stay(visitor, nice, {"arrives_on": date(year, 9, 1),
+                                      "departs_on": date(year, 12, 20),
+                                      "host_contact": "Claire Martin, scolarité"}, None)
+    # Haikou's sports meeting, decided after the timetable: it falls on a Tuesday lecture.
+    sports = date(year, 12, 1) + timedelta(days=(1 - date(year, 12, 1).weekday()) % 7)
+    teaching.add_closure(haikou, {"starts_on": sports, "ends_on": sports,
+                                  "name_zh": "校运动会", "name_fr": "Jeux sportifs de "
+                                  "l'université", "name_en": "University sports meeting"}, None)
 
 
 DATA = Path(__file__).resolve().parent / "demo_data"

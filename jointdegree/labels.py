@@ -19,6 +19,7 @@ from jointdegree.catalog.models import (
 )
 from jointdegree.matching.models import Decision, EquivalenceStatus, Recommendation
 from jointdegree.planning.models import Attempt, ExceptionKind, NameScript, PlanStatus, ResultStatus
+from jointdegree.teaching.models import LectureMode, TeachingMode
 
 LABELS: dict[Enum, Any] = {
     Role.ADMIN: _l("Administrator"),
@@ -69,6 +70,12 @@ LABELS: dict[Enum, Any] = {
     ExceptionKind.WAIVE: _l("Waive"),
     NameScript.LATIN: _l("Latin script"),
     NameScript.HAN: _l("Chinese characters"),
+    TeachingMode.HOME: _l("At home"),
+    TeachingMode.REMOTE: _l("Remotely, by videoconference from home"),
+    TeachingMode.VISITING: _l("Visiting, in person during a stay"),
+    LectureMode.REMOTE: _l("Remote (videoconference)"),
+    LectureMode.IN_PERSON: _l("In person"),
+    LectureMode.HYBRID: _l("Hybrid"),
 }
 
 
@@ -302,3 +309,61 @@ def audit_count_text(key: str, params: dict[str, Any]) -> str | None:
 def audit_word(value: str) -> str:
     """A status or way of counting of the degree audit, in the reader's language."""
     return str(AUDIT_WORDS.get(value, value))
+
+
+# Teaching calendars, lecture times and the slot finder (keys of jointdegree.teaching.slots).
+TEACHING_REASON_TEXT: dict[str, Any] = {
+    "weekend": _l("%(date)s: %(weekday_name)s, not a teaching day"),
+    "holiday": _l("%(date)s: %(name)s"),
+    "swapped_day_off": _l("%(date)s: day off in exchange for working on %(workday)s (调休)"),
+    "adjusted_workday": _l("%(date)s: adjusted working day (调休上班), follows "
+                           "%(weekday_name)s's timetable"),
+    "closure": _l("%(date)s: %(name)s (closed %(start)s to %(end)s)"),
+    "override_teaching": _l("%(date)s: teaching day by decision of the registrar (%(note)s)"),
+    "override_no_teaching": _l("%(date)s: no teaching by decision of the registrar "
+                               "(%(note)s)"),
+    "follows_weekday": _l("%(date)s: follows %(weekday_name)s's timetable (%(note)s)"),
+    "provisional": _l("%(date)s: provisional — the official %(year)s public holidays and "
+                      "adjusted working days are not known yet (China publishes them each "
+                      "November)"),
+    "nonexistent_time": _l("%(date)s %(time)s does not exist in %(zone)s (the clocks go "
+                           "forward)"),
+    "ambiguous_time": _l("%(date)s %(time)s happens twice in %(zone)s (the clocks go back)"),
+    "outside_window": _l("%(campus)s: %(time)s, outside the teaching window %(window)s "
+                         "(%(count)s of %(weeks)s weeks)"),
+    "lost_week": _l("%(date)s: %(names)s"),
+    "professor_busy": _l("professor busy: %(label)s, %(time)s, on %(dates)s"),
+    "audience_busy": _l("audience busy: %(label)s, %(time)s, on %(dates)s"),
+    "too_many_lost": _l("loses %(lost)s of %(weeks)s weeks (at most %(limit)s)"),
+    "no_session": _l("no week of the term can hold this slot"),
+    "provisional_term": _l("%(campus)s: sessions in %(years)s rely on provisional public "
+                           "holidays (China publishes each year's schedule in November)"),
+}
+
+WEEKDAY_NAMES: dict[str, Any] = {
+    "Monday": _l("Monday"), "Tuesday": _l("Tuesday"), "Wednesday": _l("Wednesday"),
+    "Thursday": _l("Thursday"), "Friday": _l("Friday"), "Saturday": _l("Saturday"),
+    "Sunday": _l("Sunday"),
+}
+
+
+def teaching_reason(reason: Any) -> str:
+    """A calendar or scheduling reason in the reader's language (holiday names too)."""
+    from jointdegree.i18n import current_locale_code
+
+    lang = {"zh_Hans": "zh"}.get(current_locale_code(), current_locale_code())
+    params = dict(reason.params)
+    if params.get(f"name_{lang}"):
+        params["name"] = params[f"name_{lang}"]
+    if params.get("weekday_name") in WEEKDAY_NAMES:
+        params["weekday_name"] = str(WEEKDAY_NAMES[params["weekday_name"]])
+    template = TEACHING_REASON_TEXT.get(reason.key)
+    try:
+        return str(template) % params if template is not None else reason.message()
+    except (KeyError, TypeError, ValueError):
+        return reason.message()
+
+
+def weekday_label(number: int) -> str:
+    """Monday = 0, in the reader's language."""
+    return str(list(WEEKDAY_NAMES.values())[number])

@@ -29,6 +29,8 @@ from jointdegree.labels import (
     label,
     reason_text,
     row_error_text,
+    teaching_reason,
+    weekday_label,
 )
 
 log = logging.getLogger(__name__)
@@ -116,11 +118,12 @@ def init_app(app: Flask) -> None:
     from jointdegree.notifications.views import bp as notifications_bp
     from jointdegree.planning import plan_views  # noqa: F401 - adds the plan and audit pages
     from jointdegree.planning.views import bp as planning_bp
+    from jointdegree.teaching.views import bp as teaching_bp
 
     csrf.init_app(app)
     login_manager.init_app(app)
     for blueprint in (auth_bp, home_bp, catalog_bp, courses_bp, matching_bp, grades_bp,
-                      planning_bp, notifications_bp):
+                      planning_bp, teaching_bp, notifications_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
 
@@ -130,7 +133,9 @@ def init_app(app: Flask) -> None:
                                  credit_unit=credit_unit, isced_name=_isced_name,
                                  reason_text=reason_text, course_kind_label=course_kind_label,
                                  row_error_text=row_error_text,
-                                 status_label=audit_word, audit_word=audit_word)
+                                 status_label=audit_word, audit_word=audit_word,
+                                 teaching_reason=teaching_reason,
+                                 weekday_label=weekday_label)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:

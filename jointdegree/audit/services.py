@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -16,12 +16,12 @@ from jointdegree.db import session
 
 
 def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
-    """A JSON-safe picture of ``fields`` of ``obj`` (Decimals and dates as strings)."""
+    """A JSON-safe picture of ``fields`` of ``obj`` (Decimals, dates and times as strings)."""
     return {name: _jsonable(getattr(obj, name)) for name in fields}
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal | date | datetime):
+    if isinstance(value, Decimal | date | datetime | time):
         return str(value) if isinstance(value, Decimal) else value.isoformat()
     if isinstance(value, Enum):
         return value.value

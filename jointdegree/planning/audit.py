@@ -356,7 +356,10 @@ class _Plan:
     cap: Decimal | None = None
     # Across audits: an item's options by its attributes; notes by choice (courses repeat).
     options_cache: dict[tuple[Any, ...], tuple[_Option, ...]] = field(default_factory=dict)
-    notes: dict[tuple[int | None, tuple[_Option, ...]], Message] = field(default_factory=dict)
+    # One object per distinct options: units that share it are narrowed and noted once.
+    interned: dict[tuple[_Option, ...], tuple[_Option, ...]] = field(default_factory=dict)
+    notes: dict[tuple[int | None, int], tuple[tuple[_Option, ...], Message]] = field(
+        default_factory=dict)  # (slot, id of the options) → the options and the note
 
     @classmethod
     def build(cls, requirements: Requirements) -> _Plan:
@@ -464,7 +467,8 @@ def _options(plan: _Plan, item: Item, equivalent: frozenset[str]) -> tuple[_Opti
                 found[slot] = ITSELF
             elif not select.courses.isdisjoint(equivalent):
                 found[slot] = EQUIVALENCE
-    return plan.ordered((slot, via, None) for slot, via in found.items())
+    options = plan.ordered((slot, via, None) for slot, via in found.items())
+    return plan.interned.setdefault(options, options)
 
 
 def _equivalences(plan: _Plan, equivalents: Mapping[str, Sequence[frozenset[str]]]
@@ -542,6 +546,7 @@ def _intake(plan: _Plan, items: list[Item], singles: dict[str, frozenset[str]],
         if options is None:
             if len(cache) > 100_000:  # a bound, should callers pass endless new codes
                 cache.clear()
+                plan.interned.clear()
             options = cache[key] = _options(plan, item, equivalent)
         units.append(_Unit(((item, state, completed),), (item.key,), options, len(units),
                            credits, completed))
@@ -762,23 +767,29 @@ class _Assigner:
 
     def _settle(self) -> list[_Unit]:
         """Fix what has one way to go; drop rules met by completed fixed units from the others'
-        options; a course rule with a single candidate takes it. Returns the ambiguous units."""
+        options; when stuck, a course rule with a single candidate takes it. Returns the
+        ambiguous units."""
         plan = self.plan
         done = [[_ZERO, 0] for _ in plan.slot_rule]  # completed credits and courses fixed
+        dropped: set[int] = set()
         pending = self._fix(self.units, done)
         while pending:
-            slots = {option[0] for unit in pending for option in unit.live}
-            full = {slot for slot in slots if plan.met(slot, *done[slot])}
-            narrowed: dict[tuple[_Option, ...], tuple[_Option, ...]] = {}  # units share options
-            for unit in pending:
-                if unit.live in narrowed:
-                    unit.live = narrowed[unit.live]
-                elif full:  # nothing left: every rule it fits is met, it is not needed
-                    unit.live = narrowed[unit.live] = tuple(
-                        option for option in unit.live if option[0] not in full)
+            full = {slot for slot, (credits, count) in enumerate(done)
+                    if credits >= plan.need_credits[slot] and count >= plan.need_courses[slot]}
+            if full - dropped:
+                dropped = full
+                # Units share option tuples (cached per course): narrow each tuple once; ids
+                # are safe keys while the loop runs, as every tuple is held by a unit.
+                narrowed: dict[int, tuple[_Option, ...]] = {}
+                for unit in pending:
+                    live = narrowed.get(id(unit.live))
+                    if live is None:  # nothing left: every rule it fits is met already
+                        live = narrowed[id(unit.live)] = tuple(
+                            option for option in unit.live if option[0] not in full)
+                    unit.live = live
             before = len(pending)
             pending = self._fix(pending, done)
-            if not (self._sole_candidates(pending) or len(pending) < before):
+            if len(pending) == before and not self._sole_candidates(pending):
                 break
         return pending
 
@@ -989,10 +1000,10 @@ def _enough(group: list[_Unit], credits: Decimal, courses: int) -> list[_Unit]:
     by_size = sorted(group, key=_size_order)
     taken = []
     while by_size and (credits > 0 or courses > 0):
-        index = 0  # the largest
-        if credits <= 0 or courses <= 1:  # one more may do: the smallest that is enough
+        index = 0  # the largest, unless one more will do: then the smallest that is enough
+        if (courses <= 1 or credits <= 0) and by_size[0].credits >= credits:
             index = len(by_size) - 1
-            while index > 0 and by_size[index].credits < credits:
+            while by_size[index].credits < credits:
                 index -= 1
             while index > 0 and by_size[index - 1].credits == by_size[index].credits:
                 index -= 1
@@ -1080,15 +1091,17 @@ def _assignment(plan: _Plan, items: list[Item], units: list[_Unit], kept: list[l
 
 
 def _choice_note(plan: _Plan, slot: int | None, options: tuple[_Option, ...]) -> Message:
-    """chosen_rule (or not_needed when ``slot`` is None), built once per plan and choice."""
-    note = plan.notes.get((slot, options))
-    if note is None:
-        ids = [plan.slot_id[option[0]] for option in options if option[0] != slot]
-        note = Message("not_needed", {"rules": ids}) if slot is None else Message(
-            "chosen_rule", {"rule": plan.slot_id[slot], "alternatives": ids})
-        if len(plan.notes) > 100_000:
-            plan.notes.clear()
-        plan.notes[slot, options] = note
+    """chosen_rule (or not_needed when ``slot`` is None), built once per plan and choice: keyed
+    by the id of the options (cheaper to hash than the options), checked to be the same."""
+    cached = plan.notes.get((slot, id(options)))
+    if cached is not None and cached[0] is options:
+        return cached[1]
+    ids = [plan.slot_id[option[0]] for option in options if option[0] != slot]
+    note = Message("not_needed", {"rules": ids}) if slot is None else Message(
+        "chosen_rule", {"rule": plan.slot_id[slot], "alternatives": ids})
+    if len(plan.notes) > 100_000:
+        plan.notes.clear()
+    plan.notes[slot, id(options)] = (options, note)
     return note
 
 
