@@ -214,6 +214,12 @@ def bulk_insert(count: int, seed: int) -> tuple[list[int], int]:
     next_id = {"certifications": (session.scalar(select(func.max(LanguageCertification.id)))
                                   or 0) + 1,
                "exceptions": (session.scalar(select(func.max(StudentException.id))) or 0) + 1}
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql and session.scalar(text("SELECT current_setting('is_superuser')")) == "on":
+        # The rows are consistent by construction (ids read above): skip the per-row foreign
+        # key triggers for this transaction only, which halves the load time (CHECK and UNIQUE
+        # constraints still apply). SQLite checks every foreign key of the same rows.
+        session.execute(text("SET LOCAL session_replication_role = replica"))
     results = 0
     for start in range(first, first + count, CHUNK):
         rows, result_id = synthetic_rows(catalog, rng, start, min(CHUNK, first + count - start),
@@ -226,7 +232,7 @@ def bulk_insert(count: int, seed: int) -> tuple[list[int], int]:
         for name, model in TABLES:
             if rows[name]:
                 session.execute(insert(model.__table__), rows[name])
-    if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences on
+    if postgresql:  # explicit ids: move the sequences on
         for table in ("students", "results", "language_certifications", "student_exceptions"):
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT max(id) FROM {table}))"))
@@ -253,28 +259,29 @@ class Statements:
         event.remove(self.engine, "before_cursor_execute", self._count)
 
 
-def time_load(app: object, ids: list[int], batch: int) -> tuple[float, int, int, int]:
-    """Seconds to load every student's rows in a fresh session; students, results, statements."""
+def time_load(app: object, ids: list[int], batch: int) -> tuple[float, float, int, int, int]:
+    """Seconds (wall, this process's CPU) to load every student's rows in a fresh session;
+    students, results, statements."""
     gc.collect()
     with app.app_context(), Statements(db_of(app).engine) as sql:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         students = results = 0
         for loaded in auditing.load_batches(ids, batch):
             students += len(loaded)
             results += sum(len(item.results) for item in loaded)
-        elapsed = time.perf_counter() - started
-    return elapsed, students, results, sql.count
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return elapsed, cpu, students, results, sql.count
 
 
 def time_audit(app: object, ids: list[int], batch: int, profile: cProfile.Profile | None = None
-               ) -> tuple[float, dict[str, Counter], int]:
-    """Seconds to audit every student (both degrees) in a fresh session; statuses by degree,
-    statements."""
+               ) -> tuple[float, float, dict[str, Counter], int]:
+    """Seconds (wall, this process's CPU) to audit every student (both degrees) in a fresh
+    session; statuses by degree, statements."""
     gc.collect()
     statuses: dict[str, Counter] = {}
     with app.app_context(), Statements(db_of(app).engine) as sql:
         partnership = session.scalar(select(Partnership).where(Partnership.code == PARTNERSHIP))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         if profile is not None:
             profile.enable()
         for report in auditing.audit_many(partnership, ids, batch):
@@ -283,8 +290,8 @@ def time_audit(app: object, ids: list[int], batch: int, profile: cProfile.Profil
                 statuses.setdefault(name, Counter())[degree.audit.status.value] += 1
         if profile is not None:
             profile.disable()
-        elapsed = time.perf_counter() - started
-    return elapsed, statuses, sql.count
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return elapsed, cpu, statuses, sql.count
 
 
 def hotspots(profile: cProfile.Profile, order: str, top: int) -> str:
@@ -334,12 +341,13 @@ def run(kind: str, args: argparse.Namespace) -> dict:
         for _ in range(args.repeats):
             loads.append(time_load(app, ids, args.batch))
             audits.append(time_audit(app, ids, args.batch))
-        load_s, students, results, load_sql = min(loads)
-        audit_s, statuses, audit_sql = min(audits, key=lambda a: a[0])
+        load_s, load_cpu, students, results, load_sql = min(loads)
+        audit_s, audit_cpu, statuses, audit_sql = min(audits, key=lambda a: a[0])
         assert students == len(ids) and results == inserted, (students, results)
         agree, checked = cross_check(app, ids[:CROSS_CHECK], args.batch)
-        print(f"{kind}: load {load_s:.2f} s ({load_sql} SQL), audit {audit_s:.2f} s "
-              f"({audit_sql} SQL)" + (f"; best of {args.repeats} (load " + ", ".join(
+        print(f"{kind}: load {load_s:.2f} s (CPU here {load_cpu:.2f} s, {load_sql} SQL), "
+              f"audit {audit_s:.2f} s (CPU here {audit_cpu:.2f} s, {audit_sql} SQL)"
+              + (f"; best of {args.repeats} (load " + ", ".join(
                   f"{t[0]:.2f}" for t in loads) + " s; audit " + ", ".join(
                   f"{t[0]:.2f}" for t in audits) + " s)" if args.repeats > 1 else ""))
         for name, counter in statuses.items():

@@ -93,3 +93,31 @@ def csrf_token(client: Any, path: str = "/login") -> str:
     if not match:
         raise AssertionError(f"no CSRF token on {path}")
     return match.group(1)
+
+
+def demo_database(tmp_path_factory: Any) -> Iterator[str]:
+    """A migrated database with the demo loaded once, for the test directories that work on the
+    demo (each test still runs in its own rolled-back transaction)."""
+    import os
+
+    from jointdegree import create_app, migrate
+    from jointdegree.db import database
+
+    def load(url: str) -> None:
+        from jointdegree.demo import load_demo
+
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret-key-not-for-production",
+                          "TESTING": True})
+        with app.app_context():
+            load_demo()
+        database(app).engine.dispose()
+
+    if os.environ.get("JOINTDEGREE_TEST_DATABASE", "sqlite") == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo-db') / 'demo.sqlite3'}"
+        migrate.upgrade(url)
+        load(url)
+        yield url
+        return
+    with pg_database("jd_demo") as url:
+        load(url)
+        yield url

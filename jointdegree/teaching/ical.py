@@ -346,12 +346,13 @@ def _scan(lines: list[tuple[int, str]], problems: list[IcsProblem]) -> list[_Blo
                     if open_name == component:
                         break
                     problems.append(IcsProblem(open_line, "unclosed", {"name": open_name}))
-                if component == "VEVENT" and current is not None and len(stack) == 1:
-                    blocks.append(current)
+                if len(stack) < 2:  # the top-level VEVENT is closed (or abandoned)
+                    if current is not None and component == "VEVENT" and stack:
+                        blocks.append(current)
                     current = None
         elif not stack:
             problems.append(IcsProblem(number, "outside_calendar", {"name": name}))
-        elif current is not None and len(stack) == 2:
+        elif current is not None and [n for n, _ in stack] == ["VCALENDAR", "VEVENT"]:
             current.props.append(_Prop(name, params, value, number))
     problems.extend(IcsProblem(line, "unclosed", {"name": name}) for name, line in stack)
     return blocks

@@ -300,10 +300,20 @@ class Clash:
     reasons: tuple[cal.Reason, ...]
 
 
+def campuses_for(series: LectureSeries) -> list[slots.Campus]:
+    """Whose calendar and window a lecture must respect: a remote or hybrid lecture reaches both
+    campuses; an in-person one happens at the course's own campus only."""
+    institutions = partner_institutions(series.assignment)
+    if series.mode is LectureMode.IN_PERSON:
+        institutions = institutions[:1]
+    return [campus_of(i) for i in institutions]
+
+
 def check_lectures(series: LectureSeries, lectures: Sequence[Lecture]) -> list[Clash]:
-    """Every held week against both campuses' calendars and windows, the professor's other
-    lectures and the audience's other lectures: what the slot finder checks, on every save."""
-    campuses = [campus_of(i) for i in partner_institutions(series.assignment)]
+    """Every held week against the calendars and windows of the campuses it reaches, the
+    professor's other lectures and the audience's other lectures: what the slot finder checks,
+    on every save."""
+    campuses = campuses_for(series)
     others = [s for s in session.scalars(select(LectureSeries).join(TeachingAssignment).where(
         LectureSeries.id != series.id, or_(
             TeachingAssignment.professor_id == series.assignment.professor_id,

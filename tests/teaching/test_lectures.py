@@ -1,0 +1,156 @@
+"""Weekly lectures on the demo: both campuses' times across the clock change, checks on every
+save, closures added later, stays, and who may change what."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+from sqlalchemy import select
+
+from jointdegree.auth.models import User
+from jointdegree.auth.policy import NotAllowed
+from jointdegree.catalog.models import AcademicTerm, Course, Institution
+from jointdegree.db import session
+from jointdegree.demo import DEMO_PASSWORD
+from jointdegree.errors import ValidationFailed
+from jointdegree.teaching import services
+from jointdegree.teaching.models import LectureSeries, TeachingAssignment
+from tests.support import csrf_token, login
+
+
+def user(email: str) -> User:
+    return session.scalar(select(User).where(User.email == email))
+
+
+def offering(code: str) -> TeachingAssignment:
+    return session.scalar(select(TeachingAssignment).join(Course).where(Course.code == code))
+
+
+def institution(code: str) -> Institution:
+    return session.scalar(select(Institution).where(Institution.code == code))
+
+
+def test_a_paris_lecture_moves_an_hour_in_shanghai_when_europe_changes_its_clocks(
+        app) -> None:
+    with app.test_request_context():
+        series = services.series_of(offering("CS5211"))[0]  # Tuesdays 09:00 Paris
+        weeks = {w.original_date: w for w in services.lectures_of(
+            series, ["Europe/Paris", "Asia/Shanghai"])}
+        before, after = weeks[date(2026, 10, 20)], weeks[date(2026, 10, 27)]
+        for lecture in (before, after):
+            assert lecture.local["Europe/Paris"].start.time() == time(9, 0)
+        assert before.local["Asia/Shanghai"].start.time() == time(15, 0)
+        assert after.local["Asia/Shanghai"].start.time() == time(16, 0)
+        # China's National Day week: the week of 6 October was cancelled, with its reason.
+        assert weeks[date(2026, 10, 6)].cancelled
+        cancelled = next(e for e in series.exceptions if e.original_date == date(2026, 10, 6))
+        assert "调休" in cancelled.reason or "National Day" in cancelled.reason
+
+
+def test_every_save_is_checked_and_nothing_is_guessed(app) -> None:
+    with app.test_request_context():
+        compilers = offering("CS5105")  # Prof. Lambert, Thursdays 08:30 Paris
+        base = {"zone": "Europe/Paris", "first_date": "2026-09-08", "starts_at": "09:00",
+                "duration_minutes": 90, "mode": "remote", "audience": "other group",
+                "video_link": "https://visio.example.org/x"}
+        with pytest.raises(ValidationFailed) as caught:
+            services.save_series(compilers, base | {"video_link": "http://visio.example.org"},
+                                 user("professor2.nice@example.org"))
+        assert "video_link" in caught.value.fields
+        with pytest.raises(ValidationFailed) as caught:  # her own Thursday lecture
+            services.save_series(compilers, base | {"first_date": "2026-09-10",
+                                                    "starts_at": "08:00"},
+                                 user("professor2.nice@example.org"))
+        assert caught.value.code == "lecture_clash"
+        clash_dates = {c.original_date for c in caught.value.fields["clashes"]}
+        assert date(2026, 9, 10) in clash_dates
+        with pytest.raises(ValidationFailed) as caught:  # 21:00 in Haikou
+            services.save_series(compilers, base | {"starts_at": "14:00"},
+                                 user("professor2.nice@example.org"))
+        reasons = {r.key for c in caught.value.fields["clashes"] for r in c.reasons}
+        assert "outside_window" in reasons
+        with pytest.raises(NotAllowed):  # another professor's course
+            services.save_series(compilers, base, user("professor.nice@example.org"))
+        series, cancelled = services.save_series(compilers, base,
+                                                 user("professor2.nice@example.org"),
+                                                 skip_clashes=True)
+        assert series.sequence == 1
+        assert {c.original_date for c in cancelled} >= {date(2026, 10, 6)}  # 调休 day off
+
+
+def test_a_time_that_does_not_exist_is_refused(app) -> None:
+    with app.test_request_context():
+        spring = session.scalar(select(AcademicTerm).join(Institution).where(
+            AcademicTerm.code == "2026-S2", Institution.code == "UCA"))
+        course = session.scalar(select(Course).where(Course.code == "M1-INF-03"))
+        row = services.assign(course, spring, user("professor.nice@example.org"), "home",
+                              user("registrar.nice@example.org"))
+        with pytest.raises(ValidationFailed) as caught:
+            services.save_series(row, {
+                "zone": "Europe/Paris", "first_date": "2027-03-21", "starts_at": "02:30",
+                "duration_minutes": 60, "mode": "in_person", "room": "B12",
+                "audience": "M1"}, None)
+        assert caught.value.code == "nonexistent_time"  # 28 March 2027, clocks go forward
+
+
+def test_a_closure_added_later_lists_the_lectures_it_hits(app) -> None:
+    with app.test_request_context():
+        haikou = institution("HAINANU")
+        hits = services.clashing_lectures(haikou)  # the demo's sports meeting
+        assert any(series.assignment.course.code == "CS5211" for series, _clash in hits)
+        _closure, hits = services.add_closure(haikou, {
+            "starts_on": "2026-12-16", "name_zh": "考试周"}, user("registrar.haikou@example.org"))
+        assert date(2026, 12, 16) in {c.original_date for _s, c in hits}  # CS5201, Wednesday
+        with pytest.raises(NotAllowed):
+            services.add_closure(haikou, {"starts_on": "2026-12-17", "name_en": "x"},
+                                 user("registrar.nice@example.org"))
+
+
+def test_stays_do_not_overlap(app) -> None:
+    with app.test_request_context():
+        visitor, nice = user("professor2.haikou@example.org"), institution("UCA")
+        with pytest.raises(ValidationFailed) as caught:
+            services.add_stay(visitor, nice, {"arrives_on": "2026-12-01",
+                                              "departs_on": "2027-01-10"}, visitor)
+        assert "arrives_on" in caught.value.fields
+        stay = services.add_stay(visitor, nice, {"arrives_on": "2027-03-01",
+                                                 "departs_on": "2027-03-20"}, visitor)
+        assert stay.host_institution_id == nice.id
+
+
+def test_the_pages_show_both_campuses_and_the_slot_finder(app, client) -> None:
+    with app.test_request_context():
+        assignment_id = offering("CS5211").id
+    login(client, "professor.nice@example.org", DEMO_PASSWORD)
+    week = client.get("/timetable?week=2026-10-26").get_data(as_text=True)
+    assert "09:00–10:30" in week and "16:00–17:30" in week
+    page = client.get(f"/teaching/offerings/{assignment_id}").get_data(as_text=True)
+    assert "Use this slot" in page or "Utiliser ce créneau" in page or "weekday=" in page
+    url = f"/teaching/offerings/{assignment_id}"
+    token = csrf_token(client, url)
+    refused = client.post(url, data={"csrf_token": token, "zone": "Europe/Paris",
+                                     "first_date": "2026-09-08", "starts_at": "09:00",
+                                     "duration_minutes": "90", "mode": "remote",
+                                     "video_link": "ftp://x", "audience": "G"})
+    assert refused.status_code == 400 and 'value="ftp://x"' in refused.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "student@example.org", DEMO_PASSWORD)
+    assert client.post(url, data={"csrf_token": csrf_token(client, "/timetable")}
+                       ).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "registrar.haikou@example.org", DEMO_PASSWORD)
+    calendar = client.get("/institutions/HAINANU/teaching-calendar").get_data(as_text=True)
+    assert "CS5211" in calendar and "<svg" in calendar and "15:00–20:00" in calendar
+
+
+def test_a_lecture_series_keeps_its_audit_trail(app) -> None:
+    with app.test_request_context():
+        series = session.scalar(select(LectureSeries).join(TeachingAssignment).join(Course).where(
+            Course.code == "CS5201"))
+        sequence = series.sequence
+        services.cancel_week(series, date(2026, 11, 11), "conference", user(
+            "professor.haikou@example.org"))
+        assert series.sequence == sequence + 1
+        assert any(e.original_date == date(2026, 11, 11) and e.cancelled
+                   for e in series.exceptions)
