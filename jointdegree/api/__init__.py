@@ -9,6 +9,7 @@ from jointdegree.api import (  # noqa: F401 - importing registers the routes
     matching_resources,
     planning_resources,
     resources,
+    teaching_resources,
 )
 from jointdegree.api.errors import from_service_error
 from jointdegree.api.registry import bp

@@ -36,6 +36,9 @@ KINDS: dict[str, tuple[Kind, ...]] = {
         Kind((".xlsx",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              20 * 1024 * 1024, (b"PK\x03\x04",)),
     ),
+    "availability": (  # a professor's busy times, exported from their calendar app
+        Kind((".ics",), "text/calendar", 2 * 1024 * 1024),
+    ),
     "syllabus": (
         Kind((".pdf",), "application/pdf", 5 * 1024 * 1024, (b"%PDF-",)),
         Kind((".txt",), "text/plain", 1024 * 1024),

@@ -421,6 +421,7 @@ def _plan(requirements: Requirements) -> _Plan:
 # --- Units: what a rule can claim ---------------------------------------------------------------
 
 _Entry = tuple[Item, str, bool]  # item, state shown ("compensated" for a saved failure), completed
+_Notes = dict[str, tuple[Message, ...]]  # item key → notes
 
 
 class _Unit:
@@ -502,12 +503,12 @@ class _Intake:
 
 
 def _intake(plan: _Plan, items: list[Item], singles: dict[str, frozenset[str]],
-            compensation: Compensation | None, notes: dict[str, list[Message]]) -> _Intake:
+            compensation: Compensation | None, notes: _Notes) -> _Intake:
     intake = _Intake()
     units, cache = intake.units, plan.options_cache
     home_c = home_p = partner_c = partner_p = weighted = graded = _ZERO
     planned = False
-    terms: dict[str, Decimal | None] | None = None
+    verdicts: dict[str, Message] | None = None  # term → what its average says
     for item in items:
         state, credits, home = item.state, item.credits, item.institution == HOME
         completed = state in COMPLETED_STATES
@@ -516,9 +517,13 @@ def _intake(plan: _Plan, items: list[Item], singles: dict[str, frozenset[str]],
                     or item.grade is None or item.term is None):
                 intake.failed.append(item.key)
                 continue
-            terms = terms if terms is not None else _term_averages(items)
-            note = _compensation(item, item.grade, terms[item.term], compensation)
-            notes.setdefault(item.key, []).append(note)
+            if verdicts is None:
+                verdicts = _verdicts(items, compensation)
+            note = verdicts[item.term]
+            if compensation.floor is not None and item.grade < compensation.floor:
+                note = Message("not_compensated_floor", {"grade": plain(item.grade),
+                                                         "floor": plain(compensation.floor)})
+            notes[item.key] = (*notes.get(item.key, ()), note)
             if note.key != "compensated":
                 intake.failed.append(item.key)
                 continue
@@ -582,8 +587,9 @@ def _set_units(plan: _Plan, units: list[_Unit], sets: list[tuple[str, frozenset[
     return found
 
 
-def _term_averages(items: list[Item]) -> dict[str, Decimal | None]:
-    """Each term's average over its graded home items, passed and failed."""
+def _verdicts(items: list[Item], compensation: Compensation) -> dict[str, Message]:
+    """Each term's compensation verdict, from the average of its graded home items (passed and
+    failed): compensated, or not with the average that fell short."""
     groups: dict[str, list[Decimal]] = {}
     for item in items:
         if (item.institution == HOME and item.term is not None and item.grade is not None
@@ -591,7 +597,14 @@ def _term_averages(items: list[Item]) -> dict[str, Decimal | None]:
             sums = groups.setdefault(item.term, [_ZERO, _ZERO])
             sums[0] += item.grade * item.credits
             sums[1] += item.credits
-    return {term: _average(weighted, credits) for term, (weighted, credits) in groups.items()}
+    verdicts = {}
+    for term, (weighted, credits) in groups.items():
+        average = _average(weighted, credits)
+        ok = average is not None and average >= compensation.threshold
+        verdicts[term] = Message("compensated" if ok else "not_compensated_average", {
+            "term": term, "average": plain(average or _ZERO),
+            "threshold": plain(compensation.threshold)})
+    return verdicts
 
 
 def _average(weighted: Decimal, credits: Decimal) -> Decimal | None:
@@ -599,18 +612,6 @@ def _average(weighted: Decimal, credits: Decimal) -> Decimal | None:
     if not credits:
         return None
     return _CONTEXT.divide(weighted, credits).quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-def _compensation(item: Item, grade: Decimal, average: Decimal | None,
-                  compensation: Compensation) -> Message:
-    """Whether a failed home course is saved by its term's average, as a note saying why."""
-    if compensation.floor is not None and grade < compensation.floor:
-        return Message("not_compensated_floor", {"grade": plain(grade),
-                                                 "floor": plain(compensation.floor)})
-    params = {"term": str(item.term), "average": plain(average or _ZERO),
-              "threshold": plain(compensation.threshold)}
-    ok = average is not None and average >= compensation.threshold
-    return Message("compensated" if ok else "not_compensated_average", params)
 
 
 # --- Exceptions ----------------------------------------------------------------------------------
@@ -975,7 +976,7 @@ def _fill(plan: _Plan, slot: int, pool: list[_Unit]) -> list[_Unit]:
         courses -= len(taken)
         if credits <= 0 and courses <= 0:
             break
-    return sorted(kept, key=_ORDER)
+    return sorted(kept, key=_ORDER) if len(kept) > 1 else kept
 
 
 _ORDER = attrgetter("order")
@@ -1046,7 +1047,7 @@ def audit(requirements: Requirements, items: Iterable[Item], *,
         compensation = requirements.compensation
     equivalents = equivalents or {}
     singles, sets = _equivalences(plan, equivalents)
-    item_notes: dict[str, list[Message]] = {}
+    item_notes: _Notes = {}
     intake = _intake(plan, ordered, singles, compensation, item_notes)
     units = intake.units
     if sets:
@@ -1069,11 +1070,11 @@ def audit(requirements: Requirements, items: Iterable[Item], *,
         rules=results, assignment=assignment, totals=context.totals, average=context.average,
         compensated=tuple(intake.compensated), failed=tuple(intake.failed),
         notes=(note, *found.notes, *sorted(unused, key=lambda m: m.params["id"])),
-        item_notes={key: tuple(messages) for key, messages in item_notes.items()})
+        item_notes=item_notes)
 
 
 def _assignment(plan: _Plan, items: list[Item], units: list[_Unit], kept: list[list[_Unit]],
-                notes: dict[str, list[Message]]) -> dict[str, str | None]:
+                notes: _Notes) -> dict[str, str | None]:
     """Item key → id of the rule it counts toward; notes for items that had a choice."""
     assignment: dict[str, str | None] = dict.fromkeys([item.key for item in items])
     for slot, mine in enumerate(kept):
@@ -1083,10 +1084,11 @@ def _assignment(plan: _Plan, items: list[Item], units: list[_Unit], kept: list[l
             for key in unit.keys:
                 assignment[key] = rule_id
                 if note is not None:
-                    notes.setdefault(key, []).append(note)
+                    notes[key] = (*notes.get(key, ()), note)
     for unit in units:
         if unit.options and len(unit.keys) == 1 and assignment[unit.keys[0]] is None:
-            notes.setdefault(unit.keys[0], []).append(_choice_note(plan, None, unit.options))
+            key = unit.keys[0]
+            notes[key] = (*notes.get(key, ()), _choice_note(plan, None, unit.options))
     return assignment
 
 
@@ -1174,7 +1176,7 @@ class _Context:
             missing = () if status is Status.SATISFIED else (self._course_missing(rule.course),)
             return RuleResult(rule.id, rule.type, rule.label, status, 1, count, len(kept),
                               tuple(items), missing, self.failed_notes.get(rule.course, ()),
-                              tuple(sorted(ids)))
+                              tuple(sorted(ids)) if ids else ())
         assert isinstance(rule, CreditsRule)  # noqa: S101 — the only other claiming rule
         missing = _shortfall(rule.min_credits, credits, credits_e) + _shortfall(
             rule.min_courses, count, len(kept), "courses")
@@ -1183,7 +1185,7 @@ class _Context:
         else:
             figures = (rule.min_courses, count, len(kept))
         return RuleResult(rule.id, rule.type, rule.label, status, *figures, tuple(items),
-                          missing, (), tuple(sorted(ids)))
+                          missing, (), tuple(sorted(ids)) if ids else ())
 
     def _course_missing(self, code: str) -> Message:
         options = sorted(sorted(codes) for codes in self.equivalents.get(code, ()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -103,3 +104,15 @@ class AssignmentForm(FlaskForm):
     professor = SelectField(_l("Professor"), validators=[DataRequired()])
     mode = SelectField(_l("Teaches"), choices=_teaching_mode_choices)
     submit = SubmitField(_l("Assign"))
+
+
+class FeedForm(FlaskForm):
+    kind = HiddenField()
+    target = HiddenField()
+    submit = SubmitField(_l("Get a calendar address"))
+
+
+class AvailabilityForm(FlaskForm):
+    file = FileField(_l("Busy times exported from your calendar (.ics)"),
+                     validators=[FileRequired()])
+    submit = SubmitField(_l("Import"))

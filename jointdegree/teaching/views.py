@@ -21,12 +21,14 @@ from jointdegree.db import session
 from jointdegree.errors import Conflict, ValidationFailed
 from jointdegree.forms import apply_errors
 from jointdegree.i18n import current_locale_code, localized
-from jointdegree.teaching import services, slots
+from jointdegree.teaching import feeds, services, slots
 from jointdegree.teaching.forms import (
     AssignmentForm,
+    AvailabilityForm,
     CancelForm,
     ClosureForm,
     DayRuleForm,
+    FeedForm,
     SeriesForm,
     StayForm,
     WindowForm,
@@ -64,7 +66,90 @@ def timetable() -> str:
         if day in days:
             days[day].append(lecture)
     return render_template("teaching/timetable.html", monday=monday, days=days, zones=zones,
-                           previous=monday - timedelta(days=7), next=monday + timedelta(days=7))
+                           previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
+                           own_feeds=feeds.feeds_of(current_user), feed_form=FeedForm(),
+                           own_kind=_own_feed_kind(current_user))
+
+
+def _own_feed_kind(user: User) -> tuple[str, int] | None:
+    """What "subscribe to my lectures" means for this user (None: nothing of their own)."""
+    if user.role is Role.PROFESSOR:
+        return "professor", user.id
+    if user.role is Role.STUDENT:
+        from jointdegree.planning.students import student_of
+
+        own = student_of(user)
+        return ("student", own.id) if own is not None else None
+    return None
+
+
+@bp.route("/calendar/<secret>.ics")
+def calendar_feed(secret: str) -> Response:
+    """A subscribed calendar: no login (calendar apps cannot log in), the secret is the key."""
+    if not secret.startswith(feeds.FEED_PREFIX) or len(secret) > 80:
+        abort(404)
+    data = feeds.render(feeds.find(secret))
+    return Response(data, mimetype="text/calendar", headers={
+        "Content-Disposition": "inline; filename=jointdegree.ics",
+        "Cache-Control": "private, max-age=900"})
+
+
+@bp.route("/teaching/feeds", methods=["POST"])
+@login_required
+def create_feed() -> Response:
+    form = FeedForm()
+    if not form.validate_on_submit() or not (form.target.data or "").isdigit():
+        abort(400)
+    try:
+        _feed, secret = feeds.create_feed(current_user, form.kind.data or "",
+                                          int(form.target.data or 0))
+    except ValidationFailed as exc:
+        flash(str(exc.message), "error")
+    else:
+        address = url_for("teaching.calendar_feed", secret=secret, _external=True)
+        flash(_("Your calendar address (shown once — copy it into your calendar app): "
+                "%(address)s", address=address), "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(
+        request.host_url) else url_for("teaching.timetable"))
+
+
+@bp.route("/teaching/feeds/<id:feed_id>/revoke", methods=["POST"])
+@login_required
+def revoke_feed(feed_id: int) -> Response:
+    from jointdegree.teaching.models import CalendarFeed
+
+    form = FeedForm()
+    feed = session.get(CalendarFeed, feed_id)
+    if feed is None or not form.validate_on_submit():
+        abort(404 if feed is None else 400)
+    feeds.revoke(feed, current_user)
+    flash(_("Calendar address revoked: apps subscribed to it stop receiving updates."),
+          "success")
+    return redirect(url_for("teaching.timetable"))
+
+
+@bp.route("/teaching/offerings/<id:assignment_id>/availability", methods=["POST"])
+@login_required
+def import_availability(assignment_id: int) -> Response:
+    """The professor's busy times from their own calendar (.ics), for the slot finder."""
+    assignment = services.get_assignment(assignment_id)
+    authorize("lecture.edit", assignment)
+    form = AvailabilityForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an .ics file."), "error")
+    else:
+        try:
+            feeds.import_availability(assignment.professor, form.file.data.read(),
+                                      form.file.data.filename or "availability.ics",
+                                      current_user)
+        except ValidationFailed as exc:
+            flash(str(exc.message), "error")
+            for where, message in list(exc.fields.items())[:20]:
+                flash(f"{where}: {message}", "error")
+        else:
+            flash(_("Availability imported: the slot finder now avoids these busy times."),
+                  "success")
+    return redirect(url_for("teaching.offering", assignment_id=assignment.id))
 
 
 @bp.route("/teaching", methods=["GET", "POST"])
@@ -148,12 +233,14 @@ def offering(assignment_id: int) -> str | Response | tuple[str, int]:
         status = 400
     series_rows = services.series_of(assignment)
     weeks = {s.id: services.lectures_of(s, zones) for s in series_rows}
-    search = services.propose_slots(assignment, audience=form.audience.data or
-                                    _default_audience(assignment)) if editable else None
+    search = services.propose_slots(
+        assignment, audience=form.audience.data or _default_audience(assignment),
+        extra_busy=feeds.availability_of(assignment.professor)) if editable else None
     return render_template("teaching/offering.html", assignment=assignment, form=form,
                            editable=editable, series_rows=series_rows, weeks=weeks,
                            zones=zones, search=search, clashes=clashes,
-                           cancel_form=CancelForm(formdata=None)), status
+                           cancel_form=CancelForm(formdata=None),
+                           availability_form=AvailabilityForm(formdata=None)), status
 
 
 def ngettext_weeks(cancelled: int) -> str:

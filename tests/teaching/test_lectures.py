@@ -154,3 +154,88 @@ def test_a_lecture_series_keeps_its_audit_trail(app) -> None:
         assert series.sequence == sequence + 1
         assert any(e.original_date == date(2026, 11, 11) and e.cancelled
                    for e in series.exceptions)
+
+
+def test_a_calendar_feed_is_secret_revocable_and_carries_both_times(app, client) -> None:
+    import re as regex
+
+    from icalendar import Calendar
+
+    login(client, "professor.nice@example.org", DEMO_PASSWORD)
+    token = csrf_token(client, "/timetable")
+    with app.test_request_context():
+        me = user("professor.nice@example.org").id
+    answer = client.post("/teaching/feeds", data={"csrf_token": token, "kind": "professor",
+                                                  "target": str(me)}, follow_redirects=True)
+    address = regex.search(r"(http://[^\s<]+\.ics)", answer.get_data(as_text=True)).group(1)
+    path = address.split("localhost", 1)[1]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    feed = client.get(path)  # no login: calendar apps cannot log in
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    events = [e for e in Calendar.from_ical(feed.data).walk("VEVENT")]
+    assert {str(e["STATUS"]) for e in events} == {"CONFIRMED", "CANCELLED"}
+    october = next(e for e in events if e["DTSTART"].dt.date() == date(2026, 10, 27)
+                   and "CS5211" in str(e["SUMMARY"]))
+    assert "Asia/Shanghai: 2026-10-27 16:00" in str(october["DESCRIPTION"])
+    assert client.get(path.replace("cal_", "cal_x")).status_code == 404
+    login(client, "professor.nice@example.org", DEMO_PASSWORD)
+    with app.test_request_context():
+        from jointdegree.teaching.feeds import feeds_of
+
+        feed_id = feeds_of(user("professor.nice@example.org"))[0].id
+    client.post(f"/teaching/feeds/{feed_id}/revoke",
+                data={"csrf_token": csrf_token(client, "/timetable")})
+    assert client.get(path).status_code == 404
+
+
+def test_availability_from_an_ics_file_is_all_or_nothing(app, client) -> None:
+    import io
+
+    with app.test_request_context():
+        assignment_id = offering("CS5211").id
+    login(client, "professor.nice@example.org", DEMO_PASSWORD)
+    url = f"/teaching/offerings/{assignment_id}/availability"
+    token = csrf_token(client, f"/teaching/offerings/{assignment_id}")
+    broken = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:x\r\n"
+              b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    page = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(broken), "me.ics")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "DTSTART" in page.get_data(as_text=True)
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(days=20)).strftime("%Y%m%d")  # inside the window read
+    busy = (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:b\r\nSUMMARY:Jury\r\n"
+            f"DTSTART:{soon}T070000Z\r\nDTEND:{soon}T090000Z\r\nEND:VEVENT\r\n"
+            f"END:VCALENDAR\r\n").encode()
+    client.post(url, data={"csrf_token": token, "file": (io.BytesIO(busy), "me.ics")},
+                content_type="multipart/form-data")
+    with app.test_request_context():
+        from jointdegree.teaching.feeds import availability_of
+
+        kept = availability_of(user("professor.nice@example.org"))
+        assert [(b.start.hour, b.label) for b in kept] == [(7, "Jury")]
+
+
+def test_the_lectures_api_gives_both_local_times_and_slots(app, client) -> None:
+    from jointdegree.auth.tokens import create_token
+
+    with app.test_request_context():
+        secret = create_token(user("professor.nice@example.org"), "t").secret
+        assignment_id = offering("CS5211").id
+    headers = {"Authorization": f"Bearer {secret}"}
+    listed = client.get("/api/v1/lectures?from=2026-10-26&days=7", headers=headers)
+    assert listed.status_code == 200, listed.json
+    tuesday = next(item for item in listed.json["items"] if item["course"] == "CS5211")
+    assert tuesday["starts_at"] == "2026-10-27T09:00:00+01:00"
+    assert {t["zone"]: t["start"] for t in tuesday["local"]}["Asia/Shanghai"] == \
+        "2026-10-27T16:00:00+08:00"
+    slots = client.get(f"/api/v1/lectures/slots?offering={assignment_id}", headers=headers)
+    assert slots.status_code == 200 and slots.json["proposals"]
+    first = slots.json["proposals"][0]
+    assert first["starts_at"].endswith("+08:00") and len(first["local"]) == 2
+    refused = client.post("/api/v1/lectures", headers=headers, json={
+        "offering": assignment_id, "zone": "Europe/Paris", "first_date": "2026-09-08",
+        "starts_at": "09:00:00", "audience": "NICE-HAIKOU-CS 2026",
+        "video_link": "https://visio.example.org/x"})
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "lecture_clash"
+    assert "2026-09-08" in refused.json["error"]["fields"]["clashes"]
