@@ -61,7 +61,7 @@ STEP_TEXT: dict[str, Any] = {
                        "%(scale)s"),
     "grade_pku": _l("%(grade)s on %(source)s by the PKU formula: 4 − 3 × (100 − %(grade)s)² ÷ "
                     "1600 = %(exact)s"),
-    "grade_pku_fail": _l("%(grade)s on %(source)s is below 60 (a fail), which the PKU formula "
+    "grade_pku_fail": _l("%(grade)s on %(source)s is below 60 (a fail), to which the PKU formula "
                          "gives 0 grade points → %(value)s on %(scale)s"),
     # TRANSLATORS: ECTS grading tables; %(group)s is a reference group named by a registrar.
     "grade_percentile": _l("%(grade)s on %(source)s sits %(percent)s %% from the top in "
@@ -75,7 +75,8 @@ STEP_TEXT: dict[str, Any] = {
                           "grades only, so it maps to %(scale)s's highest failing band "
                           "%(value)s"),
     "grade_fail_linear": _l("%(grade)s on %(source)s is a fail; grading tables count passing "
-                            "grades only, so fails convert pass-anchored linear"),
+                            "grades only, so failing grades convert by the pass-anchored "
+                            "linear method"),
     # TRANSLATORS: last step of a grade conversion, after "; ": "…; rounded half-up to 0.01 → …".
     "grade_rounded": _l("rounded half-up to %(step)s → %(value)s on %(scale)s"),
     "grade_rounded_down": _l("rounded down to %(step)s → %(value)s on %(scale)s (half-up would "

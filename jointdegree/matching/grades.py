@@ -697,8 +697,8 @@ EXPLANATIONS: dict[str, str] = {
                     "%(scale)s",
     "grade_pku": "%(grade)s on %(source)s by the PKU formula: 4 − 3 × (100 − %(grade)s)² ÷ 1600 "
                  "= %(exact)s",
-    "grade_pku_fail": "%(grade)s on %(source)s is below 60 (a fail), which the PKU formula gives "
-                      "0 grade points → %(value)s on %(scale)s",
+    "grade_pku_fail": "%(grade)s on %(source)s is below 60 (a fail), to which the PKU formula "
+                      "gives 0 grade points → %(value)s on %(scale)s",
     "grade_percentile": "%(grade)s on %(source)s sits %(percent)s %% from the top in "
                         "'%(group)s' (%(size)s passing results)",
     "grade_position_band": "in '%(group)s' (%(size)s passing results) that position is held by "
@@ -709,7 +709,7 @@ EXPLANATIONS: dict[str, str] = {
     "grade_fail_band": "%(grade)s on %(source)s is a fail; grading tables count passing grades "
                        "only, so it maps to %(scale)s's highest failing band %(value)s",
     "grade_fail_linear": "%(grade)s on %(source)s is a fail; grading tables count passing grades "
-                         "only, so fails convert pass-anchored linear",
+                         "only, so failing grades convert by the pass-anchored linear method",
     "grade_rounded": "rounded half-up to %(step)s → %(value)s on %(scale)s",
     "grade_rounded_down": "rounded down to %(step)s → %(value)s on %(scale)s (half-up would "
                           "reach the pass mark %(pass_mark)s; a fail stays a fail)",

@@ -80,10 +80,6 @@ def keys_of(result: RuleResult) -> list[str]:
     return [counted.item_key for counted in result.items]
 
 
-def keys(messages: Iterable[Message]) -> list[str]:
-    return [message.key for message in messages]
-
-
 # --- a course counts once, toward the rule that needs it --------------------------------------
 
 
