@@ -429,7 +429,8 @@ def move_week(series: LectureSeries, original_date: date, new_start: datetime,
     """Move one week to another wall-clock start in the series' zone; checked like a save."""
     if actor is not None:
         authorize("lecture.edit", series.assignment, user=actor)
-    if recurrence.wall_clock_status(new_start, series.zone) != "ok" and fold is None:
+    if recurrence.wall_clock_status(new_start, recurrence.zone_of(series.zone)) != "ok" \
+            and fold is None:
         message = _l("This time does not exist or happens twice in %(zone)s: choose another.",
                      zone=series.zone)
         raise ValidationFailed(message, code="wall_clock", fields={"moved_to": message})

@@ -286,6 +286,34 @@ def cancel_week(series_id: int) -> Response:
     return redirect(url_for("teaching.offering", assignment_id=series.assignment_id))
 
 
+@bp.route("/teaching/series/<id:series_id>/move", methods=["POST"])
+@login_required
+def move_week(series_id: int) -> Response:
+    """One week at another time (local time in the series' zone), checked like a save."""
+    series = services.get_series(series_id)
+    authorize("lecture.edit", series.assignment)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        original = date.fromisoformat(form.original_date.data or "")
+        moved = datetime.fromisoformat((request.form.get("moved_to") or "")[:16])
+    except ValueError:
+        flash(_("Give the new date and time."), "error")
+        return redirect(url_for("teaching.offering", assignment_id=series.assignment_id))
+    try:
+        services.move_week(series, original, moved, current_user)
+    except ValidationFailed as exc:
+        flash(str(exc.message), "error")
+        for clash in exc.fields.get("clashes", []):
+            from jointdegree.labels import teaching_reason
+
+            flash("; ".join(teaching_reason(r) for r in clash.reasons), "error")
+    else:
+        flash(_("The week is moved."), "success")
+    return redirect(url_for("teaching.offering", assignment_id=series.assignment_id))
+
+
 @bp.route("/institutions/<code>/teaching-calendar", methods=["GET", "POST"])
 @login_required
 def teaching_calendar(code: str) -> str | Response | tuple[str, int]:

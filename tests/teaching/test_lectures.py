@@ -239,3 +239,19 @@ def test_the_lectures_api_gives_both_local_times_and_slots(app, client) -> None:
         "video_link": "https://visio.example.org/x"})
     assert refused.status_code == 400 and refused.json["error"]["code"] == "lecture_clash"
     assert "2026-09-08" in refused.json["error"]["fields"]["clashes"]
+
+
+def test_a_week_moves_to_another_time_and_a_clash_is_refused(app) -> None:
+    from datetime import datetime
+
+    with app.test_request_context():
+        series = services.series_of(offering("CS5211"))[0]
+        professor = user("professor.nice@example.org")
+        services.move_week(series, date(2026, 11, 17), datetime(2026, 11, 18, 9, 0), professor)
+        moved = next(w for w in services.lectures_of(series, ["Europe/Paris", "Asia/Shanghai"])
+                     if w.original_date == date(2026, 11, 17))
+        assert moved.local["Asia/Shanghai"].start == datetime(
+            2026, 11, 18, 16, 0, tzinfo=moved.local["Asia/Shanghai"].start.tzinfo)
+        with pytest.raises(ValidationFailed):  # 22:00 in Haikou: outside its window
+            services.move_week(series, date(2026, 11, 24), datetime(2026, 11, 24, 15, 0),
+                               professor)
