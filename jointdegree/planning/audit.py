@@ -860,13 +860,20 @@ class _Assigner:
     def _kept(self) -> list[list[_Unit]]:
         """Each rule keeps what it needs; a unit no rule kept goes, as progress, to the first
         rule it fits that is still unmet with the plan."""
-        kept = [_fill(self.plan, slot, pool) for slot, pool in enumerate(self.pools)]
-        used = {key for mine in kept for unit in mine for key in unit.keys}
+        kept, left = [], []
+        for slot, pool in enumerate(self.pools):
+            mine = _fill(self.plan, slot, pool)
+            kept.append(mine)
+            if len(mine) < len(pool):
+                left += [unit for unit in pool if unit not in mine]
+        left += [unit for unit in self.units if unit.choice is None and unit.options]
+        used = {key for mine in kept for unit in mine for key in unit.keys} \
+            if self.conflicted else set()
         unmet: dict[int, bool] = {}
-        for unit in self.units:
-            if not unit.options or not used.isdisjoint(unit.keys):
-                continue
+        for unit in sorted(left, key=_ORDER):
             unit.choice = None
+            if not used.isdisjoint(unit.keys):
+                continue
             for option in unit.options:
                 slot = option[0]
                 if slot not in unmet:
