@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -38,13 +39,13 @@ def create_feed(owner: User, kind: str, target_id: int) -> tuple[CalendarFeed, s
     if kind not in KINDS:
         raise ValidationFailed(_l("Unknown kind of calendar."))
     if kind == "professor" and (owner.role is not Role.PROFESSOR or target_id != owner.id):
-        raise ValidationFailed(_l("Only a professor subscribes to their own lectures."))
+        raise ValidationFailed(_l("A professor can subscribe only to their own lectures."))
     if kind == "student":
         from jointdegree.planning.students import student_of
 
         own = student_of(owner)
         if own is None or own.id != target_id:
-            raise ValidationFailed(_l("A student subscribes to their own courses only."))
+            raise ValidationFailed(_l("A student can subscribe only to their own courses."))
     if kind == "offering":
         services.get_assignment(target_id)  # any logged-in user may follow a course's lectures
     secret = FEED_PREFIX + secrets.token_urlsafe(24)
@@ -133,8 +134,10 @@ def import_availability(professor: User, data: bytes, filename: str, actor: User
     except ical.IcsError as error:
         problems = {f"line {p.line}" if p.line else f"problem {i}": p.message()
                     for i, p in enumerate(error.problems, start=1)}
-        raise ValidationFailed(_l("The calendar file has %(n)d problem(s); nothing was "
-                                  "imported.", n=len(problems)), code="invalid_ics",
+        raise ValidationFailed(lazy_ngettext("The calendar file has %(num)d problem; nothing "
+                                             "was imported.", "The calendar file has %(num)d "
+                                             "problems; nothing was imported.", len(problems)),
+                               code="invalid_ics",
                                fields=problems) from None
     upload = files.store("availability", filename, data, professor)
     record("availability.import", upload, actor=actor, after={"file": filename})

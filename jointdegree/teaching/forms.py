@@ -102,7 +102,7 @@ class AssignmentForm(FlaskForm):
     course = SelectField(_l("Course"), validators=[DataRequired()])
     term = SelectField(_l("Term"), validators=[DataRequired()])
     professor = SelectField(_l("Professor"), validators=[DataRequired()])
-    mode = SelectField(_l("Teaches"), choices=_teaching_mode_choices)
+    mode = SelectField(_l("Teaching mode"), choices=_teaching_mode_choices)
     submit = SubmitField(_l("Assign"))
 
 
