@@ -56,7 +56,7 @@ from jointdegree.planning.models import (
     StudentNumber,
     StudyPlan,
 )
-from jointdegree.planning.requirements import Requirements, parse_requirements
+from jointdegree.planning.requirements import Requirements
 
 _STATE = {ResultStatus.PASSED: "passed", ResultStatus.COMPENSATED: "passed",
           ResultStatus.RECOGNISED: "recognised", ResultStatus.FAILED: "failed",
@@ -177,10 +177,9 @@ class Shared:
 
     @classmethod
     def load(cls, partnership: Partnership) -> Shared:
-        from jointdegree.planning.requirement_sets import document_of
+        from jointdegree.planning.requirement_sets import requirements_of
 
-        requirements = {p.id: parse_requirements(document_of(p))
-                        for p in partnership.programmes}
+        requirements = {p.id: requirements_of(p) for p in partnership.programmes}
         equivalences = list(session.scalars(
             select(Equivalence).where(Equivalence.partnership_id == partnership.id,
                                       Equivalence.status == EquivalenceStatus.APPROVED)

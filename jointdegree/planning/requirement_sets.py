@@ -38,8 +38,23 @@ def document_of(programme: Programme) -> dict[str, Any]:
     return dict(row.document) if row is not None else dict(EMPTY)
 
 
+_PARSED: dict[str, Requirements] = {}
+
+
 def requirements_of(programme: Programme) -> Requirements:
-    return parse_requirements(document_of(programme))
+    """The programme's parsed requirements, parsed once per distinct document: the audit engine
+    caches its lookup structures on the parsed object, so reusing it is what keeps audits fast.
+    (Keyed by the document itself, never by row ids, which another database may reuse.)"""
+    row = requirement_set(programme)
+    if row is None:
+        return parse_requirements(dict(EMPTY))
+    key = json.dumps(row.document, sort_keys=True, ensure_ascii=False)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        if len(_PARSED) > 256:  # old versions of edited programmes: let them go
+            _PARSED.clear()
+        parsed = _PARSED[key] = parse_requirements(dict(row.document))
+    return parsed
 
 
 def parse_text(text: str, fmt: str) -> Any:
