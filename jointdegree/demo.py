@@ -163,6 +163,12 @@ def _load_teaching(users: dict[str, User], year: int) -> None:
          "Europe/Paris", 4, "10:00", "in_person", "Campus Valrose, salle B12"),
         ("professor.nice@example.org", "M1-INF-02", f"{year}-S1", "home", "Europe/Paris", 0,
          "13:30", "in_person", "Campus SophiaTech, amphi 2"))
+    haikou = session.scalar(select(Institution).where(Institution.code == "HAINANU"))
+    visitor = users["professor2.haikou@example.org"]
+    nice = session.scalar(select(Institution).where(Institution.code == "UCA"))
+    teaching.add_stay(visitor, nice, {"arrives_on": date(year, 9, 1),
+                                      "departs_on": date(year, 12, 20),
+                                      "host_contact": "Claire Martin, scolarité"}, None)
     for email, code, term_code, mode, zone, weekday, start, lecture_mode, where in plan:
         taught = course(code)
         offering = teaching.assign(taught, term(term_code, taught.institution.code),
@@ -172,15 +178,10 @@ def _load_teaching(users: dict[str, User], year: int) -> None:
         link, room = (where, None) if where.startswith("https://") else (None, where)
         teaching.save_series(offering, {
             "zone": zone, "first_date": first, "starts_at": start, "duration_minutes": 90,
+            "until": date(year, 12, 18) if mode == "visiting" else None,
             "mode": lecture_mode, "video_link": link, "room": room,
             "audience": audience if mode != "home" or code.startswith("M2") else code},
             None, skip_clashes=True)
-    haikou = session.scalar(select(Institution).where(Institution.code == "HAINANU"))
-    visitor = users["professor2.haikou@example.org"]
-    nice = session.scalar(select(Institution).where(Institution.code == "UCA"))
-    teaching.add_stay(visitor, nice, {"arrives_on": date(year, 9, 1),
-                                      "departs_on": date(year, 12, 20),
-                                      "host_contact": "Claire Martin, scolarité"}, None)
     # Haikou's sports meeting, decided after the timetable: it falls on a Tuesday lecture.
     sports = date(year, 12, 1) + timedelta(days=(1 - date(year, 12, 1).weekday()) % 7)
     teaching.add_closure(haikou, {"starts_on": sports, "ends_on": sports,

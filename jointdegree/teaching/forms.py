@@ -116,3 +116,11 @@ class AvailabilityForm(FlaskForm):
     file = FileField(_l("Busy times exported from your calendar (.ics)"),
                      validators=[FileRequired()])
     submit = SubmitField(_l("Import"))
+
+
+class ProfileForm(FlaskForm):
+    name_fr = StringField(_l("Name in French"))
+    name_zh = StringField(_l("Name in Chinese"))
+    name_en = StringField(_l("Name in English"))
+    subjects = StringField(_l("Subjects (separated by ;)"))
+    submit = SubmitField(_l("Save the profile"))

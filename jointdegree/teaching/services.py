@@ -33,6 +33,7 @@ from jointdegree.teaching.models import (
     LectureException,
     LectureMode,
     LectureSeries,
+    ProfessorProfile,
     Stay,
     TeachingAssignment,
     TeachingWindow,
@@ -249,6 +250,17 @@ def _validate_series(assignment: TeachingAssignment, data: Mapping[str, Any],
     audience = str(data.get("audience") or "").strip()[:100]
     if not audience:
         errors.add("audience", _l("Name the audience: a cohort or group."))
+    if assignment.mode.value == "visiting" and first is not None and not errors.fields:
+        host = assignment.course.institution
+        if zone != host.timezone:
+            errors.add("zone", _l("A visiting professor teaches in the host's time zone."))
+        covering = session.scalar(select(Stay).where(
+            Stay.professor_id == assignment.professor_id, Stay.host_institution_id == host.id,
+            Stay.arrives_on <= first, Stay.departs_on >= min(until, term.ends_on)))
+        if covering is None:
+            errors.add("first_date", _l("No stay of the professor at %(host)s covers these "
+                                        "dates: record the stay first, or teach remotely.",
+                                        host=host.code))
     fold_text = str(data.get("fold") if data.get("fold") is not None else "").strip()
     fold = int(fold_text) if fold_text in ("0", "1") else None
     return {"zone": zone, "first_date": first, "until": until, "starts_at": starts,
@@ -628,6 +640,23 @@ def add_stay(professor: User, host: Institution, data: Mapping[str, Any], actor:
                                                  "to": departs.isoformat()})
     session.commit()
     return stay
+
+
+def save_profile(professor: User, data: Mapping[str, Any], actor: User | None
+                 ) -> ProfessorProfile:
+    """A professor's names in the three languages and subjects (their own, or a registrar's)."""
+    if actor is not None:
+        authorize("stay.edit", professor, user=actor)
+    row = session.get(ProfessorProfile, professor.id) or ProfessorProfile(user_id=professor.id)
+    for field in ("name_fr", "name_zh", "name_en"):
+        setattr(row, field, (str(data.get(field) or "").strip()[:200] or None))
+    row.subjects = str(data.get("subjects") or "").strip()[:2000] or None
+    session.add(row)
+    record("professor.profile", professor, actor=actor, after={
+        "name_fr": row.name_fr, "name_zh": row.name_zh, "name_en": row.name_en,
+        "subjects": row.subjects})
+    session.commit()
+    return row
 
 
 def stays_of(professor: User) -> list[Stay]:

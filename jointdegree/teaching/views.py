@@ -29,6 +29,7 @@ from jointdegree.teaching.forms import (
     ClosureForm,
     DayRuleForm,
     FeedForm,
+    ProfileForm,
     SeriesForm,
     StayForm,
     WindowForm,
@@ -391,11 +392,19 @@ def professor(user_id: int) -> str | Response | tuple[str, int]:
     if person is None or person.role is not Role.PROFESSOR:
         abort(404)
     editable = can(current_user, "stay.edit", person)
+    from jointdegree.teaching.models import ProfessorProfile
+
+    profile = session.get(ProfessorProfile, person.id)
+    profile_form = ProfileForm(prefix="p", obj=profile if request.method == "GET" else None)
+    if editable and "p-submit" in request.form and profile_form.validate_on_submit():
+        services.save_profile(person, profile_form.data, current_user)
+        flash(_("Profile saved."), "success")
+        return redirect(url_for("teaching.professor", user_id=person.id))
     form = StayForm()
     form.host.choices = [(i.code, localized(i, "name")) for i in catalog.list_institutions()
                          if i.id != person.institution_id]
     status = 200
-    if editable and form.validate_on_submit():
+    if editable and "p-submit" not in request.form and form.validate_on_submit():
         try:
             services.add_stay(person, catalog.get_institution(form.host.data or ""), {
                 "arrives_on": form.arrives_on.data, "departs_on": form.departs_on.data,
@@ -415,4 +424,5 @@ def professor(user_id: int) -> str | Response | tuple[str, int]:
         TeachingAssignment.professor_id == person.id)))
     return render_template("teaching/professor.html", person=person, form=form,
                            editable=editable, stays=services.stays_of(person),
-                           assignments=assignments), status
+                           assignments=assignments, profile=profile,
+                           profile_form=profile_form), status

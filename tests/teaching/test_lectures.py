@@ -19,6 +19,11 @@ from jointdegree.teaching.models import LectureSeries, TeachingAssignment
 from tests.support import csrf_token, login
 
 
+@pytest.fixture(autouse=True)
+def _rolled_back(db) -> None:
+    """Every test here changes the shared demo database inside a transaction rolled back."""
+
+
 def user(email: str) -> User:
     return session.scalar(select(User).where(User.email == email))
 
@@ -255,3 +260,29 @@ def test_a_week_moves_to_another_time_and_a_clash_is_refused(app) -> None:
         with pytest.raises(ValidationFailed):  # 22:00 in Haikou: outside its window
             services.move_week(series, date(2026, 11, 24), datetime(2026, 11, 24, 15, 0),
                                professor)
+
+
+def test_a_visiting_professor_teaches_during_a_stay_in_the_hosts_zone(app) -> None:
+    with app.test_request_context():
+        spring = session.scalar(select(AcademicTerm).join(Institution).where(
+            AcademicTerm.code == "2026-S2", Institution.code == "UCA"))
+        course = session.scalar(select(Course).where(Course.code == "M1-INF-11"))
+        visitor = user("professor2.haikou@example.org")
+        row = services.assign(course, spring, visitor, "visiting",
+                              user("registrar.nice@example.org"))
+        data = {"zone": "Europe/Paris", "first_date": "2027-02-01", "starts_at": "10:00",
+                "until": "2027-03-15", "duration_minutes": 90, "mode": "in_person",
+                "room": "B12", "audience": "M1 HCI"}
+        with pytest.raises(ValidationFailed) as caught:  # no stay in spring yet
+            services.save_series(row, data, visitor)
+        assert "first_date" in caught.value.fields
+        services.add_stay(visitor, institution("UCA"), {"arrives_on": "2027-01-25",
+                                                        "departs_on": "2027-03-20"}, visitor)
+        with pytest.raises(ValidationFailed) as caught:
+            services.save_series(row, data | {"zone": "Asia/Shanghai"}, visitor)
+        assert "zone" in caught.value.fields
+        series, _cancelled = services.save_series(row, data, visitor, skip_clashes=True)
+        assert series.zone == "Europe/Paris"
+        profile = services.save_profile(visitor, {"name_fr": "Lin Fang", "name_zh": "林芳",
+                                                  "subjects": "HCI; Chinese"}, visitor)
+        assert profile.name_zh == "林芳"
