@@ -252,11 +252,16 @@ class GradeConverter:
         return scale
 
     def convert(self, from_code: str, to_code: str, grade: Any) -> GradeConversion:
+        raw_key = (from_code, to_code, grade if isinstance(grade, str) else None)
+        if raw_key[2] is not None and raw_key in self._done:
+            return self._done[raw_key]  # the same text converts the same way: no re-parsing
         source, target = self.scale(from_code), self.scale(to_code)
         grade = parse_grade(source, grade)
         key = (from_code, to_code, grade)
         done = self._done.get(key)
         if done is not None:
+            if raw_key[2] is not None:
+                self._done[raw_key] = done
             return done
         pair = (from_code, to_code)
         if pair not in self._methods:
@@ -273,6 +278,8 @@ class GradeConverter:
             raise ValidationFailed(str(exc), code="invalid_grade", fields={"grade": str(exc)}
                                    ) from None
         self._done[key] = done
+        if raw_key[2] is not None:
+            self._done[raw_key] = done
         return done
 
 

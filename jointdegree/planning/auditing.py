@@ -174,6 +174,40 @@ class Shared:
     credit_rules: RuleSet
     grades: GradeConverter
     _credits: dict[tuple[int, Decimal, str], Conversion] = field(default_factory=dict)
+    _sides: dict[int, list[tuple[Equivalence, list[Course], list[Course]]]] = field(
+        default_factory=dict)
+    _facts: dict[int, tuple[str, int, str, str | None]] = field(default_factory=dict)
+    _home_grades: dict[tuple[str, str], Decimal | None] = field(default_factory=dict)
+
+    def sides(self, home_id: int) -> list[tuple[Equivalence, list[Course], list[Course]]]:
+        """Each approved equivalence split into the degree's own courses and the partner's
+        (worked out once per degree, not once per student)."""
+        found = self._sides.get(home_id)
+        if found is None:
+            found = self._sides[home_id] = [
+                (e, [c for c in e.courses if c.institution_id == home_id],
+                 [c for c in e.courses if c.institution_id != home_id])
+                for e in self.equivalences]
+        return found
+
+    def facts(self, course: Course) -> tuple[str, int, str, str | None]:
+        """(code, institution id, kind, ISCED) of a course, read from the ORM object once."""
+        found = self._facts.get(course.id)
+        if found is None:
+            found = self._facts[course.id] = (course.code, course.institution_id,
+                                              course.kind.value, course.isced)
+        return found
+
+    def home_grade(self, scale: str, grade: str) -> Decimal | None:
+        """A grade recorded on the degree's own numeric scale, checked once per distinct value."""
+        key = (scale, grade)
+        if key not in self._home_grades:
+            try:
+                value = self.grades.scale(scale).check(Decimal(grade))
+            except (ArithmeticError, ValueError):
+                value = None
+            self._home_grades[key] = _numeric(value)
+        return self._home_grades[key]
 
     @classmethod
     def load(cls, partnership: Partnership) -> Shared:
@@ -253,9 +287,7 @@ def _degree_items(shared: Shared, programme: Programme, path: Sequence[Taken]
     views: dict[str, ItemView] = {}
     used: set[int] = set()
     present = {t.course.id: t for t in path if t.state != "failed"}
-    for equivalence in shared.equivalences:
-        ours = [c for c in equivalence.courses if c.institution_id == home.id]
-        theirs = [c for c in equivalence.courses if c.institution_id != home.id]
+    for equivalence, ours, theirs in shared.sides(home.id):
         if not ours or not theirs or not all(c.id in present for c in theirs):
             continue
         sides = tuple(present[c.id] for c in theirs)
@@ -303,10 +335,7 @@ def _grade_here(shared: Shared, taken: Taken, scale: str) -> Decimal | None:
     if taken.grade is None:
         return None
     if taken.scale == scale:
-        try:
-            return _numeric(shared.grades.scale(scale).check(Decimal(taken.grade)))
-        except (ArithmeticError, ValueError):
-            return None
+        return shared.home_grade(scale, taken.grade)
     conversions, _problem = _grades(shared, (taken,), scale)
     return _numeric(conversions[0][0].value) if conversions else None
 
@@ -334,18 +363,21 @@ def _weighted(pairs: Sequence[tuple[Any, Decimal]]) -> Decimal | None:
         Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _engine_items(views: Mapping[str, ItemView], home: Institution) -> list[Item]:
+def _engine_items(shared: Shared, views: Mapping[str, ItemView], home: Institution
+                  ) -> list[Item]:
     items = []
+    home_id = home.id
     for view in views.values():
-        first = view.taken[0].course
-        partner = first.institution_id != home.id
-        own = view.stands_for[0] if view.stands_for else first
+        code, institution_id, kind, isced = shared.facts(view.taken[0].course)
+        if view.stands_for:
+            _own_code, _id, kind, isced = shared.facts(view.stands_for[0])
+            code = view.codes
+        term = view.taken[-1].term
         items.append(Item(
-            key=view.key, code=view.codes if view.stands_for else first.code,
-            institution="partner" if partner else "home", kind=own.kind.value, isced=own.isced,
-            credits=view.credits, grade=view.grade, state=view.state,
-            term=view.taken[-1].term.code if view.taken[-1].term is not None else None,
-            counts_for=frozenset(c.code for c in view.stands_for)))
+            key=view.key, code=code, institution="home" if institution_id == home_id
+            else "partner", kind=kind, isced=isced, credits=view.credits, grade=view.grade,
+            state=view.state, term=term.code if term is not None else None,
+            counts_for=frozenset(shared.facts(c)[0] for c in view.stands_for)))
     return items
 
 
@@ -372,7 +404,7 @@ def audit_degree(shared: Shared, programme: Programme, path: Sequence[Taken],
                  student: Student, exceptions: Sequence[StudentException]) -> DegreeReport:
     views = _degree_items(shared, programme, path)
     requirements = shared.requirements[programme.id]
-    result = audit(requirements, _engine_items(views, programme.institution),
+    result = audit(requirements, _engine_items(shared, views, programme.institution),
                    certifications=[Certification(c.exam, c.level, c.taken_on)
                                    for c in student.certifications],
                    exceptions=_engine_exceptions(exceptions, programme, views))
