@@ -155,8 +155,8 @@ def _load_teaching(users: dict[str, User], year: int) -> None:
          "09:00", "remote", video + "cs5211"),
         ("professor2.nice@example.org", "CS5105", f"{year}-AUT", "remote", "Europe/Paris", 3,
          "08:30", "remote", video + "cs5105"),
-        ("professor3.nice@example.org", "M2-INF-02", f"{year}-S1", "home", "Europe/Paris", 0,
-         "10:00", "remote", video + "m2-inf-02"),
+        ("professor3.nice@example.org", "CS5213", f"{year}-AUT", "remote", "Europe/Paris", 0,
+         "10:00", "remote", video + "cs5213"),
         ("professor.haikou@example.org", "CS5201", f"{year}-AUT", "home", "Asia/Shanghai", 2,
          "14:30", "in_person", "海南大学 计算机楼 301"),
         ("professor2.haikou@example.org", "M1-INF-19", f"{year}-S1", "visiting",
@@ -180,7 +180,7 @@ def _load_teaching(users: dict[str, User], year: int) -> None:
             "zone": zone, "first_date": first, "starts_at": start, "duration_minutes": 90,
             "until": date(year, 12, 18) if mode == "visiting" else None,
             "mode": lecture_mode, "video_link": link, "room": room,
-            "audience": audience if mode != "home" or code.startswith("M2") else code},
+            "audience": audience if mode == "remote" else code},
             None, skip_clashes=True)
     # Haikou's sports meeting, decided after the timetable: it falls on a Tuesday lecture.
     sports = date(year, 12, 1) + timedelta(days=(1 - date(year, 12, 1).weekday()) % 7)

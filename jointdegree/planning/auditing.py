@@ -81,6 +81,9 @@ class Taken:
     result: Result | None = None
     jury_compensated: bool = False
     what_if: bool = False
+    # Read from the ORM once per student (the two degrees' passes use them many times).
+    course_id: int = 0
+    institution_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -138,10 +141,13 @@ def path_of(results: Sequence[Result], plan: StudyPlan | None, what_if: WhatIf,
     that semester or later (the semester happened). A course failed earlier and planned again
     is a retake: the planned attempt replaces the failed one."""
     best = _best(results)
-    taken = {course_id: Taken(r.course, r.term, _STATE[r.status], r.grade, r.scale,
-                              r.credits_earned if r.status in COUNTED else r.course.credits, r,
-                              jury_compensated=r.status is ResultStatus.COMPENSATED)
-             for course_id, r in best.items()}
+    taken = {}
+    for course_id, r in best.items():
+        course = r.course
+        taken[course_id] = Taken(course, r.term, _STATE[r.status], r.grade, r.scale,
+                                 r.credits_earned if r.status in COUNTED else course.credits, r,
+                                 r.status is ResultStatus.COMPENSATED, False, course_id,
+                                 course.institution_id)
     removed = set(what_if.remove)
     for semester in plan.semesters if plan is not None else ():
         for course in semester.courses:
@@ -151,14 +157,16 @@ def path_of(results: Sequence[Result], plan: StudyPlan | None, what_if: WhatIf,
                                                 known.term.starts_on >= semester.term.starts_on))):
                 continue
             taken[course.id] = Taken(course, semester.term, "planned", None,
-                                     course.institution.grading_scale, course.credits)
+                                     course.institution.grading_scale, course.credits,
+                                     course_id=course.id, institution_id=course.institution_id)
     for _term_id, course_id in what_if.add:
         known = taken.get(course_id)
         if course_id not in extra or (known is not None and known.state != "failed"):
             continue
         term, course = extra[course_id]
         taken[course_id] = Taken(course, term, "planned", None,
-                                 course.institution.grading_scale, course.credits, what_if=True)
+                                 course.institution.grading_scale, course.credits, what_if=True,
+                                 course_id=course.id, institution_id=course.institution_id)
     return list(taken.values())
 
 
@@ -283,11 +291,12 @@ def _numeric(value: Any) -> Decimal | None:
 def _degree_items(shared: Shared, programme: Programme, path: Sequence[Taken]
                   ) -> dict[str, ItemView]:
     home = programme.institution
+    home_id = home.id
     system, scale = home.credit_system.value, home.grading_scale
     views: dict[str, ItemView] = {}
     used: set[int] = set()
-    present = {t.course.id: t for t in path if t.state != "failed"}
-    for equivalence, ours, theirs in shared.sides(home.id):
+    present = {t.course_id: t for t in path if t.state != "failed"}
+    for equivalence, ours, theirs in shared.sides(home_id):
         if not ours or not theirs or not all(c.id in present for c in theirs):
             continue
         sides = tuple(present[c.id] for c in theirs)
@@ -296,9 +305,9 @@ def _degree_items(shared: Shared, programme: Programme, path: Sequence[Taken]
         if year < equivalence.first_year or (equivalence.last_year is not None
                                              and year > equivalence.last_year):
             continue
-        if any(t.course.id in used for t in sides):
+        if any(t.course_id in used for t in sides):
             continue  # a partner course stands for one set of the degree's courses only
-        used.update(t.course.id for t in sides)
+        used.update(t.course_id for t in sides)
         state = min((t.state for t in sides), key=_STRENGTH.__getitem__)
         conversions, problem = _grades(shared, sides, scale)
         grade = _weighted([(c.value, t.credits) for c, t in conversions])
@@ -309,10 +318,10 @@ def _degree_items(shared: Shared, programme: Programme, path: Sequence[Taken]
                                   grade_conversions=tuple(c for c, _t in conversions),
                                   grade_problem=problem)
     for taken in path:
-        if taken.course.id in used:
+        if taken.course_id in used:
             continue
-        key = str(taken.course.id)
-        if taken.course.institution_id == home.id:
+        key = str(taken.course_id)
+        if taken.institution_id == home_id:
             grade = _grade_here(shared, taken, scale)
             views[key] = ItemView(key, (taken,), taken.state, taken.credits, grade)
             continue
@@ -387,7 +396,7 @@ def _engine_exceptions(rows: Sequence[StudentException], programme: Programme,
     by_course: dict[int, str] = {}
     for view in views.values():
         for taken in view.taken:
-            by_course.setdefault(taken.course.id, view.key)
+            by_course.setdefault(taken.course_id, view.key)
     found = []
     for row in rows:
         if row.programme_id != programme.id or row.withdrawn_at is not None:
