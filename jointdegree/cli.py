@@ -302,6 +302,31 @@ def equivalences_expire() -> None:
     click.echo(f"{expire_due()} equivalence(s) expired")
 
 
+# -- audit log ------------------------------------------------------------------------------------
+
+@cli.group("log")
+def log_group() -> None:
+    """The audit log (append-only, hash-chained)."""
+
+
+@log_group.command("verify")
+@with_appcontext
+def log_verify() -> None:
+    """Check the audit log's hash chain; name every edited, deleted or reordered entry."""
+    from jointdegree.audit.services import verify_log
+
+    check_database()
+    report = verify_log()
+    if not report.ok:
+        for item in report.breaks:
+            click.echo(str(item), err=True)
+        broken = len({item.entry_id for item in report.breaks})
+        raise click.ClickException(f"audit log broken: {broken} of {report.entries} entries")
+    click.echo(f"audit log intact: {report.entries} entries")
+    # Only the tail can go without a trace: noted elsewhere, the newest hash pins it too.
+    click.echo(f"newest hash: {report.last_hash}")
+
+
 # -- students -------------------------------------------------------------------------------------
 
 @cli.command("audit")
@@ -369,10 +394,51 @@ def results_import(path: str, code: str, dry_run: bool) -> None:
                f"{report.created} result(s)")
 
 
+# -- diplomas -------------------------------------------------------------------------------------
+
+@cli.group()
+def diploma() -> None:
+    """Combined diploma records: offline verification, signing keys."""
+
+
+@diploma.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--keys", "keys_path", type=click.Path(exists=True, dir_okay=False),
+              required=True, help="The published keys (/.well-known/jointdegree-keys.json).")
+def diploma_verify(path: str, keys_path: str) -> None:
+    """Check a downloaded record's signature offline, against the published public keys."""
+    from pathlib import Path
+
+    from jointdegree.diplomas import signing
+
+    try:  # strict: a duplicated key could show a value the signature never covered
+        document = signing.loads_strict(Path(path).read_text(encoding="utf-8"))
+        keys = signing.loads_strict(Path(keys_path).read_text(encoding="utf-8"))
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"not a JSON file: {exc}") from None
+    result = signing.verify(document, keys)
+    record = document.get("record", {}) if isinstance(document, dict) else {}
+    if not result.ok:
+        raise click.ClickException(f"NOT VALID ({result.reason}): {record.get('serial', '?')}")
+    click.echo(f"valid signature: {record.get('serial')} signed with key {result.kid}")
+    if document.get("status") == "revoked":
+        click.echo(f"note: the file says the record was revoked on {document.get('revoked_at')}")
+
+
+@diploma.command("rotate-key")
+@with_appcontext
+def diploma_rotate_key() -> None:
+    """Make a new signing key current; older keys stay published to verify older records."""
+    from jointdegree.diplomas import services, signing
+
+    ring = signing.KeyRing.rotate(services.keys_directory())
+    click.echo(f"current signing key: {ring.current.kid}")
+
+
 def register_commands(app: Any) -> None:
     """Also offer the commands under ``flask --app jointdegree`` and the test CLI runner."""
     for command in (db, user, token, catalog, equivalences, demo_command, audit_command,
-                    results):
+                    results, diploma, log_group):
         app.cli.add_command(command)
 
 

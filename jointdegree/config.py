@@ -64,6 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_MAX_FAILURES_ADDRESS", _positive_int, 30,
             "Failed logins from one IP address within the window before it is throttled "
             "(higher than per account: a campus network shares few addresses)."),
+    Setting("KEYS_DIR", str, None, "Folder of the Ed25519 keys that sign diploma records "
+            "(default `instance/keys`; one key is made on first use, mode 0600). Point it at a "
+            "mounted secret when several hosts serve the app."),
     Setting("SMTP_HOST", str, None, "Send notification e-mails through this SMTP server; "
             "no e-mail is sent when unset (the in-app inbox always works)."),
     Setting("SMTP_PORT", _positive_int, 587, "SMTP port."),

@@ -17,6 +17,7 @@ from jointdegree.catalog.models import (
     DegreeLevel,
     PartnershipStatus,
 )
+from jointdegree.diplomas.models import DiplomaStatus
 from jointdegree.matching.models import Decision, EquivalenceStatus, Recommendation
 from jointdegree.planning.models import Attempt, ExceptionKind, NameScript, PlanStatus, ResultStatus
 from jointdegree.teaching.models import LectureMode, TeachingMode
@@ -76,6 +77,9 @@ LABELS: dict[Enum, Any] = {
     LectureMode.REMOTE: _l("Remote (videoconference)"),
     LectureMode.IN_PERSON: _l("In person"),
     LectureMode.HYBRID: _l("Hybrid"),
+    DiplomaStatus.PENDING: _l("Waiting for both approvals"),
+    DiplomaStatus.ISSUED: _l("Issued"),
+    DiplomaStatus.REVOKED: _l("Revoked"),
 }
 
 

@@ -11,6 +11,7 @@ from jointdegree.catalog.models import (
     Programme,
 )
 from jointdegree.db import Base
+from jointdegree.diplomas.models import DiplomaApproval, DiplomaRecord
 from jointdegree.files.models import Upload
 from jointdegree.matching.models import (
     CourseSyllabus,
@@ -37,7 +38,15 @@ from jointdegree.planning.models import (
     StudyPlan,
 )
 from jointdegree.teaching.models import (
+    CalendarFeed,
+    Closure,
+    DayRule,
+    LectureException,
+    LectureSeries,
+    ProfessorProfile,
+    Stay,
     TeachingAssignment,
+    TeachingWindow,
 )
 
 __all__ = [
@@ -45,10 +54,15 @@ __all__ = [
     "ApiToken",
     "AuditLogEntry",
     "Base",
+    "CalendarFeed",
+    "Closure",
     "Course",
     "CourseLanguage",
     "CourseSyllabus",
     "CreditRuleRow",
+    "DayRule",
+    "DiplomaApproval",
+    "DiplomaRecord",
     "Equivalence",
     "EquivalenceCourse",
     "EquivalenceDecision",
@@ -57,6 +71,8 @@ __all__ = [
     "GradeScaleRow",
     "Institution",
     "LanguageCertification",
+    "LectureException",
+    "LectureSeries",
     "LoginAttempt",
     "Notification",
     "Partnership",
@@ -64,14 +80,17 @@ __all__ = [
     "PlanComment",
     "PlanCourse",
     "PlanSemester",
+    "ProfessorProfile",
     "Programme",
     "RequirementSet",
     "Result",
+    "Stay",
     "Student",
     "StudentException",
     "StudentNumber",
     "StudyPlan",
     "TeachingAssignment",
+    "TeachingWindow",
     "Upload",
     "User",
 ]

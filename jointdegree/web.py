@@ -112,6 +112,7 @@ def init_app(app: Flask) -> None:
     from jointdegree.auth.views import bp as auth_bp
     from jointdegree.catalog.course_views import bp as courses_bp
     from jointdegree.catalog.views import bp as catalog_bp
+    from jointdegree.diplomas.views import bp as diplomas_bp
     from jointdegree.home.views import bp as home_bp
     from jointdegree.matching.grade_views import bp as grades_bp
     from jointdegree.matching.views import bp as matching_bp
@@ -123,7 +124,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     for blueprint in (auth_bp, home_bp, catalog_bp, courses_bp, matching_bp, grades_bp,
-                      planning_bp, teaching_bp, notifications_bp):
+                      planning_bp, teaching_bp, diplomas_bp, notifications_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
 

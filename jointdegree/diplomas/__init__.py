@@ -1,0 +1,1 @@
+"""Transcripts, combined diplomas, their exports, signatures and public verification."""
