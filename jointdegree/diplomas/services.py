@@ -92,7 +92,7 @@ def _honours(average: Decimal | None, scale: str) -> str | None:
 
 def _serial(partnership_code: str, year: int) -> str:
     count = session.scalar(select(func.count()).select_from(DiplomaRecord)) or 0
-    return f"{partnership_code[:12]}-{year}-{count + 1:06d}"
+    return f"{partnership_code[:12].rstrip('-')}-{year}-{count + 1:06d}"
 
 
 def content_of(student: Student, report: auditing.StudentAudit, serial: str,
