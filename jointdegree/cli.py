@@ -217,6 +217,16 @@ def demo_command() -> None:
     click.echo(demo.logins_text())
 
 
+def _refuse_file(errors: Any) -> None:
+    """An import file's problems, one line each (line, column, value, reason), then exit 1:
+    the catalog and results imports report the same way."""
+    for error in errors:
+        where = f"line {error.line}" + (f", column {error.column}" if error.column else "")
+        value = f" {error.value!r}" if error.value else ""
+        click.echo(f"{where}:{value} {error.reason}", err=True)
+    raise click.ClickException(f"{len(errors)} problem(s): nothing was imported")
+
+
 # -- catalog --------------------------------------------------------------------------------------
 
 @cli.group()
@@ -250,11 +260,7 @@ def catalog_import(path: str, code: str, dry_run: bool) -> None:
     else:
         report = transfer.import_catalog(institution, data, path, actor=None, dry_run=dry_run)
     if not report.ok:
-        for error in report.errors:
-            where = f"line {error.line}" + (f", column {error.column}" if error.column else "")
-            value = f" {error.value!r}" if error.value else ""
-            click.echo(f"{where}:{value} {error.reason}", err=True)
-        raise click.ClickException(f"{len(report.errors)} problem(s): nothing was imported")
+        _refuse_file(report.errors)
     verb = "would create" if dry_run else "created"
     click.echo(f"{report.rows} rows: {verb} {len(report.created)}, "
                f"{'would update' if dry_run else 'updated'} {len(report.updated)}, "
@@ -385,11 +391,7 @@ def results_import(path: str, code: str, dry_run: bool) -> None:
     report = import_results(institution, Path(path).read_bytes(), path, actor=None,
                             dry_run=dry_run)
     if not report.ok:
-        for error in report.errors:
-            where = f"line {error.line}" + (f", column {error.column}" if error.column else "")
-            value = f" {error.value!r}" if error.value else ""
-            click.echo(f"{where}:{value} {error.reason}", err=True)
-        raise click.ClickException(f"{len(report.errors)} problem(s): nothing was imported")
+        _refuse_file(report.errors)
     click.echo(f"{report.rows} rows: {'would record' if dry_run else 'recorded'} "
                f"{report.created} result(s)")
 

@@ -92,6 +92,13 @@ def current_locale_code() -> str:
     return code
 
 
+def content_language() -> str:
+    """The request's language as multilingual data names it (``fr``, ``zh``, ``en``): the key of
+    ``name_zh``-style fields, of requirement labels and of scale names."""
+    code = current_locale_code()
+    return FIELD_SUFFIX.get(code, code)
+
+
 def pick_text(values: Mapping[str, str | None], locale: str | None = None) -> str:
     """The text for ``locale`` (``fr``/``zh``/``en`` keys), with the documented fallback order."""
     wanted = FIELD_SUFFIX.get(locale or "", locale or "")

@@ -353,9 +353,9 @@ WEEKDAY_NAMES: dict[str, Any] = {
 
 def teaching_reason(reason: Any) -> str:
     """A calendar or scheduling reason in the reader's language (holiday names too)."""
-    from jointdegree.i18n import current_locale_code
+    from jointdegree.i18n import content_language
 
-    lang = {"zh_Hans": "zh"}.get(current_locale_code(), current_locale_code())
+    lang = content_language()
     params = dict(reason.params)
     if params.get(f"name_{lang}"):
         params["name"] = params[f"name_{lang}"]

@@ -92,9 +92,9 @@ def _format_datetime(value: datetime | None, fmt: str = "medium") -> str:
 
 def _isced_name(code: str) -> str:
     from jointdegree.catalog.isced import isced_name
-    from jointdegree.i18n import current_locale_code
+    from jointdegree.i18n import content_language
 
-    lang = {"zh_Hans": "zh"}.get(current_locale_code(), current_locale_code())
+    lang = content_language()
     return isced_name(code, lang) or ""
 
 

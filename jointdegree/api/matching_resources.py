@@ -35,6 +35,7 @@ from jointdegree.catalog import courses as course_service
 from jointdegree.catalog.models import Course, Partnership
 from jointdegree.db import session
 from jointdegree.errors import ValidationFailed
+from jointdegree.i18n import content_language
 from jointdegree.matching import equivalences as equivalence_service
 from jointdegree.matching import grading
 from jointdegree.matching import rules as rule_service
@@ -267,13 +268,12 @@ def list_scales(user: User, query: ListQuery) -> Any:
           errors=(400, 401, 404, 415))
 def convert_grade(user: User, body: GradeConversionIn) -> GradeConversionOut:
     """The answer keeps the original grade and says which method and data were used."""
-    from flask_babel import get_locale
 
     partnership = _partnership(body.partnership)
     result = grading.convert_grade(partnership, body.from_scale, body.to_scale,
                                    str(body.grade))
     target = grading.get_scale(body.to_scale)
-    lang = {"zh_Hans": "zh"}.get(str(get_locale()), str(get_locale()))
+    lang = content_language()
     return GradeConversionOut(
         grade=str(result.original), from_scale=result.from_scale, to_scale=result.to_scale,
         value=str(result.value), label=target.label(result.value, lang),

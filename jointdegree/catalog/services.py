@@ -94,6 +94,22 @@ def _whole(data: Mapping[str, Any], field: str, low: int, high: int, errors: _Er
     return number
 
 
+def _date(value: Any, errors: _Errors, field: str, required: bool = False) -> date | None:
+    """A date from a form (already a ``date``) or JSON/CLI text (YYYY-MM-DD), or a field error."""
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        if required:
+            errors.add(field, _l("This field is required."))
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.add(field, _l("Enter a date as YYYY-MM-DD."))
+        return None
+
+
 def _clean_names(data: Mapping[str, Any], prefix: str = "name") -> dict[str, str | None]:
     return {f"{prefix}_{s}": (str(data.get(f"{prefix}_{s}") or "").strip() or None)
             for s in ("fr", "zh", "en")}

@@ -18,12 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from jointdegree.audit.services import record as audit_entry
-from jointdegree.auth.models import User
+from jointdegree.auth.models import LoginAttempt, User
 from jointdegree.auth.policy import authorize, is_admin, policy
+from jointdegree.auth.services import throttle_state
 from jointdegree.db import session, utcnow
 from jointdegree.diplomas import signing
 from jointdegree.diplomas.models import DiplomaApproval, DiplomaRecord, DiplomaStatus
-from jointdegree.errors import Conflict, NotFound, ValidationFailed
+from jointdegree.errors import Conflict, NotFound, Throttled, ValidationFailed
 from jointdegree.planning import auditing
 from jointdegree.planning.models import Student
 from jointdegree.planning.students import registrar_of_partnership
@@ -273,6 +274,22 @@ def verify_code(code: str) -> Check:
         return Check("invalid", row, row.signature.get("kid"))
     status = "revoked" if row.status is DiplomaStatus.REVOKED else "valid"
     return Check(status, row, row.signature.get("kid"))
+
+
+VERIFY_ACCOUNT = "(diploma verification)"  # the throttle's "account" for unknown codes
+
+
+def verify_public(code: str, address: str) -> Check:
+    """The public check: guessing codes costs attempts per address, like guessing passwords."""
+    state = throttle_state(VERIFY_ACCOUNT, address)
+    if state.blocked:
+        raise Throttled(_l("Too many unknown codes from your address."),
+                        retry_after=state.retry_after)
+    check = verify_code(code)
+    if check.status == "unknown":
+        session.add(LoginAttempt(account=VERIFY_ACCOUNT, address=address, succeeded=False))
+        session.commit()
+    return check
 
 
 def signed_document(row: DiplomaRecord) -> dict[str, Any]:

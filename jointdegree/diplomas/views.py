@@ -10,17 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from jointdegree.auth.models import LoginAttempt
 from jointdegree.auth.policy import authorize, can
-from jointdegree.auth.services import throttle_state
-from jointdegree.db import session
 from jointdegree.diplomas import services
-from jointdegree.errors import Conflict, ValidationFailed
-from jointdegree.i18n import current_locale_code
+from jointdegree.errors import Conflict, Throttled, ValidationFailed
+from jointdegree.i18n import content_language
 from jointdegree.planning.students import get_student
 
 bp = Blueprint("diplomas", __name__)
-VERIFY_ACCOUNT = "(diploma verification)"  # the throttle's "account" for unknown codes
 
 
 @bp.route("/students/<id:student_id>/diploma", methods=["GET", "POST"])
@@ -59,7 +55,7 @@ def student_diploma(student_id: int) -> str | WerkzeugResponse:
                 flash(str(message), "error")
         return redirect(url_for("diplomas.student_diploma", student_id=student.id))
     return render_template("diplomas/student.html", student=student, manage=manage,
-                           records=services.records_of(student), lang=_lang())
+                           records=services.records_of(student), lang=content_language())
 
 
 @bp.route("/diplomas/<serial>.json")
@@ -81,24 +77,17 @@ def verify(code: str | None = None) -> str | tuple[str, int] | WerkzeugResponse:
         return redirect(url_for("diplomas.verify", code=typed) if typed
                         else url_for("diplomas.verify"))
     if code is None:
-        return render_template("diplomas/verify.html", check=None, code="", lang=_lang())
-    address = (request.remote_addr or "unknown")[:64]
-    state = throttle_state(VERIFY_ACCOUNT, address)
-    if state.blocked:
-        return render_template("diplomas/verify.html", check=None, code=code[:40], lang=_lang(),
-                               throttled=max(1, (state.retry_after + 59) // 60)), 429
-    check = services.verify_code(code[:40])
-    if check.status == "unknown":  # guessing codes costs attempts, like guessing passwords
-        session.add(LoginAttempt(account=VERIFY_ACCOUNT, address=address, succeeded=False))
-        session.commit()
+        return render_template("diplomas/verify.html", check=None, code="", lang=content_language())
+    try:
+        check = services.verify_public(code[:40], (request.remote_addr or "unknown")[:64])
+    except Throttled as exc:
+        return render_template("diplomas/verify.html", check=None, code=code[:40],
+                               lang=content_language(),
+                               throttled=max(1, (exc.retry_after + 59) // 60)), 429
     status = 404 if check.status == "unknown" else 200
     return render_template("diplomas/verify.html", check=check, code=code[:40],
-                           lang=_lang()), status
+                           lang=content_language()), status
 
-
-def _lang() -> str:
-    code = current_locale_code()
-    return {"zh_Hans": "zh"}.get(code, code)
 
 
 @bp.route("/.well-known/jointdegree-keys.json")

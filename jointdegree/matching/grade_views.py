@@ -15,7 +15,7 @@ from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog import services as catalog
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.forms import apply_errors
-from jointdegree.i18n import current_locale_code, localized
+from jointdegree.i18n import content_language, localized
 from jointdegree.matching import grading
 from jointdegree.matching.explain import explain
 from jointdegree.matching.forms import GradeConversionForm, GradeRuleForm
@@ -34,9 +34,6 @@ METHOD_LABELS: dict[str, Any] = {
 }
 
 
-def _lang() -> str:
-    return {"zh_Hans": "zh"}.get(current_locale_code(), current_locale_code())
-
 
 @bp.route("/grades/convert")
 @login_required
@@ -44,7 +41,7 @@ def convert() -> str | tuple[str, int]:
     form = GradeConversionForm(request.args)
     partnerships = catalog.list_partnerships()
     scales = grading.all_scales()
-    lang = _lang()
+    lang = content_language()
     form.partnership.choices = [(str(p.id), localized(p, "name")) for p in partnerships]
     form.from_scale.choices = [(code, f"{code} — {s.name(lang)}") for code, s in scales.items()]
     form.to_scale.choices = form.from_scale.choices
@@ -111,5 +108,5 @@ def settings(partnership_id: int) -> str | Response | tuple[str, int]:
               if code in scales}
     return render_template("grades/settings.html", partnership=partnership, pairs=pairs,
                            forms=forms, charts=charts, editable=editable, rules=rules,
-                           scales=scales, lang=_lang(), tables=tables,
+                           scales=scales, lang=content_language(), tables=tables,
                            min_group=grading.MIN_GROUP, method_labels=METHOD_LABELS), status

@@ -25,13 +25,14 @@ from sqlalchemy.orm import selectinload
 from jointdegree.catalog.models import (
     AcademicTerm,
     Course,
+    CourseStatus,
     Institution,
     Partnership,
     Programme,
 )
 from jointdegree.db import session
 from jointdegree.errors import ValidationFailed
-from jointdegree.i18n import current_locale_code
+from jointdegree.i18n import content_language, localized
 from jointdegree.matching import rules as credit_rules
 from jointdegree.matching.credits import Conversion, RuleSet
 from jointdegree.matching.credits import convert as convert_credits
@@ -275,13 +276,10 @@ class DegreeReport:
 
     def rule_label(self, rule_id: str, locale: str | None = None) -> str:
         try:
-            return self.requirements.rule(rule_id).label_text(locale or _lang())
+            return self.requirements.rule(rule_id).label_text(locale or content_language())
         except KeyError:
             return rule_id
 
-
-def _lang() -> str:
-    return {"zh_Hans": "zh"}.get(current_locale_code(), current_locale_code())
 
 
 def _numeric(value: Any) -> Decimal | None:
@@ -496,6 +494,42 @@ def find_student(text: str) -> Student | None:
     if number is not None:
         return session.get(Student, number)
     return session.get(Student, int(text)) if text.strip().isdigit() else None
+
+
+# -- what the plan and audit pages show beside the audit -----------------------------------------
+
+def counts_toward(report: StudentAudit, total_only: str) -> dict[int, list[tuple[str, str]]]:
+    """Course id → [(degree institution code, requirement label)] for the plan page."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for degree in report.degrees:
+        for key, rule_id in degree.audit.assignment.items():
+            view = degree.items.get(key)
+            if view is None:
+                continue
+            text = degree.rule_label(rule_id) if rule_id else total_only
+            for taken in view.taken:
+                found.setdefault(taken.course.id, []).append((degree.institution.code, text))
+    return found
+
+
+def what_if_choices(report: StudentAudit) -> list[tuple[str, str]]:
+    """Courses a what-if may add: active courses offered in the plan's terms, not yet taken."""
+    if report.plan is None:
+        return []
+    taken = {t.course.id for t in report.path}
+    terms = {s.term_id: s.term for s in report.plan.semesters}
+    rows = session.scalars(select(Course).join(Course.terms).where(
+        AcademicTerm.id.in_(terms), Course.status == CourseStatus.ACTIVE).options(
+        selectinload(Course.terms)).order_by(Course.code)).unique()
+    choices = []
+    for course in rows:
+        if course.id in taken:
+            continue
+        for term in course.terms:
+            if term.id in terms:
+                choices.append((f"{term.id}:{course.id}", f"{term.code} · {course.code} — "
+                                f"{localized(course, 'title')}"))
+    return choices
 
 
 # -- wording --------------------------------------------------------------------------------------

@@ -10,16 +10,16 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog.courses import get_course
-from jointdegree.catalog.models import AcademicTerm, Course, CourseStatus
+from jointdegree.catalog.models import AcademicTerm
 from jointdegree.db import session
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.home.views import register_card
+from jointdegree.i18n import localized
 from jointdegree.planning import auditing, plans, results, students
 from jointdegree.planning.forms import CommentForm, PlanActionForm, PlanCourseForm, SemesterForm
 from jointdegree.planning.learning_agreement_export import learning_agreement_xml
@@ -37,20 +37,6 @@ def _plan(plan_id: int) -> StudyPlan:
 def _version(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 10 else None
 
-
-def _counts_toward(report: auditing.StudentAudit) -> dict[int, list[tuple[str, str]]]:
-    """Course id → [(degree institution code, requirement label)] for the plan page."""
-    found: dict[int, list[tuple[str, str]]] = {}
-    for degree in report.degrees:
-        for key, rule_id in degree.audit.assignment.items():
-            view = degree.items.get(key)
-            if view is None:
-                continue
-            text = degree.rule_label(rule_id) if rule_id else _(
-                "the total only (no requirement needs it)")
-            for taken in view.taken:
-                found.setdefault(taken.course.id, []).append((degree.institution.code, text))
-    return found
 
 
 @bp.route("/plans/<id:plan_id>")
@@ -71,17 +57,19 @@ def plan(plan_id: int) -> str:
     semester_form = SemesterForm(formdata=None, version=plan.version)
     semester_form.term.choices = term_choices
     course_forms = {}
+    offered = plans.offered_by_semester(plan.semesters)
     for semester in plan.semesters:
         form = PlanCourseForm(formdata=None, prefix=f"s{semester.id}", version=plan.version)
         chosen = {c.id for s in plan.semesters for c in s.courses}
-        form.course.choices = [(str(c.id), f"{c.code} — {c.title_en or c.title_fr or c.title_zh}"
+        form.course.choices = [(str(c.id), f"{c.code} — {localized(c, 'title')}"
                                 f" ({c.credits.normalize():f})")
-                               for c in plans.offered_courses(semester) if c.id not in chosen]
+                               for c in offered[semester.id] if c.id not in chosen]
         course_forms[semester.id] = form
     return render_template(
         "planning/plan.html", plan=plan, student=student, editable=editable,
         can_approve=can(current_user, "plan.approve", student), checks=checks,
-        counts=_counts_toward(report), report=report, semester_form=semester_form,
+        counts=auditing.counts_toward(report, _("the total only (no requirement needs it)")),
+        report=report, semester_form=semester_form,
         course_forms=course_forms, action_form=PlanActionForm(formdata=None,
                                                               version=plan.version),
         comment_form=CommentForm(formdata=None), max_load=plans.MAX_LOAD_ECTS,
@@ -241,7 +229,7 @@ def audit(student_id: int) -> str | tuple[str, int]:
     except ValidationFailed as exc:
         error, status = str(exc.message), 400
         report = auditing.audit_student(student, plan)
-    offered = _what_if_choices(report)
+    offered = auditing.what_if_choices(report)
     return render_template("planning/audit.html", student=student, plan=plan, report=report,
                            error=error, offered=offered, chart=timeline(report),
                            all_plans=plans.plans_of(student),
@@ -249,24 +237,6 @@ def audit(student_id: int) -> str | tuple[str, int]:
                            flatten=auditing.flatten, Decimal=Decimal), status
 
 
-def _what_if_choices(report: auditing.StudentAudit) -> list[tuple[str, str]]:
-    """Courses a what-if may add: active courses offered in the plan's terms, not yet taken."""
-    if report.plan is None:
-        return []
-    taken = {t.course.id for t in report.path}
-    terms = {s.term_id: s.term for s in report.plan.semesters}
-    rows = session.scalars(select(Course).join(Course.terms).where(
-        AcademicTerm.id.in_(terms), Course.status == CourseStatus.ACTIVE).options(
-        selectinload(Course.terms)).order_by(Course.code)).unique()
-    choices = []
-    for course in rows:
-        if course.id in taken:
-            continue
-        for term in course.terms:
-            if term.id in terms:
-                choices.append((f"{term.id}:{course.id}", f"{term.code} · {course.code} — "
-                                f"{course.title_en or course.title_fr or course.title_zh}"))
-    return choices
 
 
 # -- home cards -----------------------------------------------------------------------------------

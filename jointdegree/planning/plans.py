@@ -78,10 +78,11 @@ def plans_of(student: Student) -> list[StudyPlan]:
 
 
 def get_plan(plan_id: int) -> StudyPlan:
+    courses = selectinload(StudyPlan.semesters).selectinload(PlanSemester.courses)
     plan = session.scalar(select(StudyPlan).where(StudyPlan.id == plan_id).options(
         selectinload(StudyPlan.semesters).selectinload(PlanSemester.term),
-        selectinload(StudyPlan.semesters).selectinload(PlanSemester.courses)
-        .selectinload(Course.institution)))
+        courses.selectinload(Course.institution),
+        courses.selectinload(Course.prerequisites)))  # the page checks each course's
     if plan is None:
         raise NotFound(_l("No study plan #%(id)s.", id=plan_id))
     return plan
@@ -104,6 +105,18 @@ def offered_courses(semester: PlanSemester) -> list[Course]:
         statement = statement.where(Course.delivery.in_((CourseDelivery.REMOTE,
                                                          CourseDelivery.HYBRID)))
     return list(session.scalars(statement))
+
+
+def offered_by_semester(semesters: Sequence[PlanSemester]) -> dict[int, list[Course]]:
+    """:func:`offered_courses` for every semester of a plan in one query (the plan page)."""
+    terms = {s.term_id for s in semesters}
+    rows = session.execute(select(AcademicTerm.id, Course).join(Course.terms).where(
+        AcademicTerm.id.in_(terms), Course.status == CourseStatus.ACTIVE).order_by(Course.code))
+    by_term: dict[int, list[Course]] = {}
+    for term_id, course in rows:
+        by_term.setdefault(term_id, []).append(course)
+    return {s.id: [c for c in by_term.get(s.term_id, []) if not s.remote or c.delivery in (
+        CourseDelivery.REMOTE, CourseDelivery.HYBRID)] for s in semesters}
 
 
 # -- changes --------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -20,7 +19,7 @@ from jointdegree.audit.services import record, snapshot
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, is_admin, policy
 from jointdegree.catalog.models import Partnership, Programme
-from jointdegree.catalog.services import _Errors, check_version, commit_versioned
+from jointdegree.catalog.services import _date, _Errors, check_version, commit_versioned
 from jointdegree.db import session
 from jointdegree.errors import NotFound, ValidationFailed
 from jointdegree.planning.languages import CEFR_EXAMS, EXAMS, level_rank
@@ -151,20 +150,6 @@ def _validate(data: Mapping[str, Any], errors: _Errors) -> dict[str, Any]:
     values["cohort"] = cohort
     return values
 
-
-def _date(value: Any, errors: _Errors, field: str, required: bool = False) -> date | None:
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        if required:
-            errors.add(field, _l("This field is required."))
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.add(field, _l("Enter a date as YYYY-MM-DD."))
-        return None
 
 
 def _numbers(partnership: Partnership, data: Mapping[str, Any], errors: _Errors,

@@ -31,7 +31,7 @@ from jointdegree.db import session
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.files import services as files
 from jointdegree.forms import apply_errors
-from jointdegree.i18n import current_locale_code, localized
+from jointdegree.i18n import content_language, localized
 from jointdegree.planning import exceptions as exception_service
 from jointdegree.planning import plans as plan_service
 from jointdegree.planning import requirement_sets, results, students
@@ -411,7 +411,7 @@ def requirements(programme_id: int) -> str | WerkzeugResponse | tuple[str, int]:
             abort(403)
         status = 400
     parsed = requirement_sets.requirements_of(programme)  # stored documents were checked
-    lang = {"zh_Hans": "zh"}.get(current_locale_code(), current_locale_code())
+    lang = content_language()
     return render_template("planning/requirements.html", programme=programme, form=form,
                            editable=editable, requirements=parsed, row=row, lang=lang), status
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -22,7 +23,7 @@ from jointdegree.audit.services import record, snapshot
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, is_admin, is_registrar_of, policy
 from jointdegree.catalog.models import AcademicTerm, Course, Institution, Partnership, Programme
-from jointdegree.catalog.services import _Errors, check_version, commit_versioned
+from jointdegree.catalog.services import _date, _Errors, check_version, commit_versioned
 from jointdegree.db import session, utcnow
 from jointdegree.errors import NotFound, ValidationFailed
 from jointdegree.teaching import calendar as cal
@@ -85,15 +86,40 @@ def window_of(institution: Institution) -> tuple[time, time]:
     return (row.starts_at, row.ends_at) if row is not None else DEFAULT_WINDOW
 
 
+def _memo() -> dict[tuple[str, int], Any]:
+    """Campuses and partners read once per request (or CLI command): pages and feeds go through
+    every lecture series, and each would otherwise re-read the same calendars (N+1). Changes to
+    windows, closures and day rules forget them."""
+    if not has_app_context():
+        return {}
+    return g.setdefault("_teaching_memo", {})
+
+
+def _forget() -> None:
+    if has_app_context():
+        g.pop("_teaching_memo", None)
+
+
 def campus_of(institution: Institution) -> slots.Campus:
-    start, end = window_of(institution)
-    return slots.Campus(institution.code, institution.timezone, calendar_of(institution),
-                        start, end)
+    memo = _memo()
+    found = memo.get(("campus", institution.id))
+    if found is None:
+        start, end = window_of(institution)
+        found = memo[("campus", institution.id)] = slots.Campus(
+            institution.code, institution.timezone, calendar_of(institution), start, end)
+    return found
 
 
 def partner_institutions(assignment: TeachingAssignment) -> list[Institution]:
     """The course's institution first, then its double-degree partners (the audience's)."""
-    home = assignment.course.institution
+    memo = _memo()
+    key = ("partners", assignment.course.institution_id)
+    if key not in memo:
+        memo[key] = _partners(assignment.course.institution)
+    return list(memo[key])
+
+
+def _partners(home: Institution) -> list[Institution]:
     programmes = select(Programme.id).where(Programme.institution_id == home.id)
     partnerships = session.scalars(select(Partnership).where(or_(
         Partnership.programme_a_id.in_(programmes), Partnership.programme_b_id.in_(programmes))))
@@ -112,6 +138,21 @@ def get_assignment(assignment_id: int) -> TeachingAssignment:
     if row is None:
         raise NotFound(_l("No course offering #%(id)s.", id=assignment_id))
     return row
+
+
+def offerings_for(user: User) -> list[TeachingAssignment]:
+    """The course offerings a user's list shows: a professor's own, an institution's for its
+    staff, all for admins; newest term first, with course, term and professor loaded."""
+    statement = select(TeachingAssignment).join(Course).join(
+        AcademicTerm, AcademicTerm.id == TeachingAssignment.term_id).options(
+        selectinload(TeachingAssignment.course), selectinload(TeachingAssignment.term),
+        selectinload(TeachingAssignment.professor)).order_by(
+        AcademicTerm.starts_on.desc(), Course.code)
+    if user.role is Role.PROFESSOR:
+        statement = statement.where(TeachingAssignment.professor_id == user.id)
+    elif user.role is not Role.ADMIN:
+        statement = statement.where(Course.institution_id == user.institution_id)
+    return list(session.scalars(statement))
 
 
 def get_series(series_id: int) -> LectureSeries:
@@ -227,7 +268,7 @@ def _validate_series(assignment: TeachingAssignment, data: Mapping[str, Any],
     known_zones = {i.timezone for i in partner_institutions(assignment)}
     if zone not in known_zones:
         errors.add("zone", _l("Choose the time zone of one of the two campuses."))
-    first = _date(data.get("first_date"), errors, "first_date")
+    first = _date(data.get("first_date"), errors, "first_date", required=True)
     until = _date(data.get("until"), errors, "until") or term.ends_on
     if first is not None and not term.starts_on <= first <= term.ends_on:
         errors.add("first_date", _l("The first lecture must fall within the term (%(start)s – "
@@ -268,20 +309,6 @@ def _validate_series(assignment: TeachingAssignment, data: Mapping[str, Any],
             "audience": audience, "fold": fold}
 
 
-def _date(value: Any, errors: _Errors, field: str) -> date | None:
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        if field == "first_date":
-            errors.add(field, _l("This field is required."))
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.add(field, _l("Enter a date as YYYY-MM-DD."))
-        return None
-
 
 def _time(value: Any, errors: _Errors) -> time | None:
     if isinstance(value, time):
@@ -321,16 +348,20 @@ def campuses_for(series: LectureSeries) -> list[slots.Campus]:
     return [campus_of(i) for i in institutions]
 
 
-def check_lectures(series: LectureSeries, lectures: Sequence[Lecture]) -> list[Clash]:
+def check_lectures(series: LectureSeries, lectures: Sequence[Lecture],
+                   with_busy: bool = True) -> list[Clash]:
     """Every held week against the calendars and windows of the campuses it reaches, the
     professor's other lectures and the audience's other lectures: what the slot finder checks,
     on every save."""
     campuses = campuses_for(series)
-    others = [s for s in session.scalars(select(LectureSeries).join(TeachingAssignment).where(
-        LectureSeries.id != series.id, or_(
-            TeachingAssignment.professor_id == series.assignment.professor_id,
-            LectureSeries.audience == series.audience)).options(
-        selectinload(LectureSeries.exceptions), selectinload(LectureSeries.assignment)))]
+    others: list[LectureSeries] = []
+    if with_busy:
+        others = list(session.scalars(select(LectureSeries).join(TeachingAssignment).where(
+            LectureSeries.id != series.id, or_(
+                TeachingAssignment.professor_id == series.assignment.professor_id,
+                LectureSeries.audience == series.audience)).options(
+            selectinload(LectureSeries.exceptions),
+            selectinload(LectureSeries.assignment).selectinload(TeachingAssignment.course))))
     busy: list[tuple[Lecture, str]] = []
     for other in others:
         who = "professor" if other.assignment.professor_id == series.assignment.professor_id \
@@ -477,7 +508,8 @@ def busy_of(assignment: TeachingAssignment, audience: str, exclude: int | None =
     for other in session.scalars(select(LectureSeries).join(TeachingAssignment).where(or_(
             TeachingAssignment.professor_id == assignment.professor_id,
             LectureSeries.audience == audience)).options(
-            selectinload(LectureSeries.exceptions), selectinload(LectureSeries.assignment))):
+            selectinload(LectureSeries.exceptions),
+            selectinload(LectureSeries.assignment).selectinload(TeachingAssignment.course))):
         if other.id == exclude:
             continue
         for lecture in lectures_of(other, [other.zone]):
@@ -511,6 +543,7 @@ def add_closure(institution: Institution, data: Mapping[str, Any], actor: User |
                 ) -> tuple[Closure, list[tuple[LectureSeries, Clash]]]:
     """A break of the institution; returns the existing lectures that now fall on it, for the
     registrar to cancel or move (nothing is changed behind their back)."""
+    _forget()
     if actor is not None:
         authorize("teaching.manage", institution, user=actor)
     errors = _Errors()
@@ -538,6 +571,7 @@ def add_closure(institution: Institution, data: Mapping[str, Any], actor: User |
 def set_day_rule(institution: Institution, data: Mapping[str, Any], actor: User | None
                  ) -> DayRule:
     """Teaching or not on one date, or following another weekday's timetable (调休)."""
+    _forget()
     if actor is not None:
         authorize("teaching.manage", institution, user=actor)
     errors = _Errors()
@@ -570,6 +604,7 @@ def set_day_rule(institution: Institution, data: Mapping[str, Any], actor: User 
 
 def set_window(institution: Institution, starts_at: time, ends_at: time, actor: User | None
                ) -> TeachingWindow:
+    _forget()
     if actor is not None:
         authorize("teaching.manage", institution, user=actor)
     if not starts_at < ends_at:
@@ -590,16 +625,16 @@ def clashing_lectures(institution: Institution) -> list[tuple[LectureSeries, Cla
     day the calendars no longer allow: what a registrar resolves after adding a holiday."""
     found = []
     series_rows = session.scalars(select(LectureSeries).options(
-        selectinload(LectureSeries.exceptions), selectinload(LectureSeries.assignment)))
+        selectinload(LectureSeries.exceptions),
+        selectinload(LectureSeries.assignment).selectinload(TeachingAssignment.course)))
     today = datetime.now(UTC)
     for series in series_rows:
         if institution.id not in {i.id for i in partner_institutions(series.assignment)}:
             continue
         upcoming = [lecture for lecture in lectures_of(series, zones_for(series))
                     if lecture.end_utc > today]
-        for clash in check_lectures(series, upcoming):
-            if any(r.key not in ("professor_busy", "audience_busy") for r in clash.reasons):
-                found.append((series, clash))
+        # Calendars and windows only: clashes between lectures were refused when saved.
+        found += [(series, clash) for clash in check_lectures(series, upcoming, with_busy=False)]
     return found
 
 

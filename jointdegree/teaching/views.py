@@ -20,7 +20,7 @@ from jointdegree.catalog.models import AcademicTerm, Course
 from jointdegree.db import session
 from jointdegree.errors import Conflict, ValidationFailed
 from jointdegree.forms import apply_errors
-from jointdegree.i18n import current_locale_code, localized
+from jointdegree.i18n import content_language, localized
 from jointdegree.teaching import feeds, services, slots
 from jointdegree.teaching.forms import (
     AssignmentForm,
@@ -157,14 +157,7 @@ def import_availability(assignment_id: int) -> Response:
 @login_required
 def offerings() -> str | Response | tuple[str, int]:
     """Course offerings and who teaches them; registrars assign professors here."""
-    statement = select(TeachingAssignment).join(Course).join(
-        AcademicTerm, AcademicTerm.id == TeachingAssignment.term_id).order_by(
-        AcademicTerm.starts_on.desc(), Course.code)
-    if current_user.role is Role.PROFESSOR:
-        statement = statement.where(TeachingAssignment.professor_id == current_user.id)
-    elif current_user.role is not Role.ADMIN:
-        statement = statement.where(Course.institution_id == current_user.institution_id)
-    rows = list(session.scalars(statement))
+    rows = services.offerings_for(current_user)
     form = None
     status = 200
     institution = current_user.institution
@@ -355,7 +348,7 @@ def teaching_calendar(code: str) -> str | Response | tuple[str, int]:
             return redirect(url_for("teaching.teaching_calendar", code=institution.code))
     calendar = services.calendar_of(institution)
     year = catalog.academic_year_start()
-    lang = {"zh_Hans": "zh"}.get(current_locale_code(), current_locale_code())
+    lang = content_language()
     holidays = [(h, getattr(h, f"name_{lang}", "") or h.name_en)
                 for h in calendar.holidays_between(date(year, 9, 1), date(year + 1, 8, 31))]
     partners = [institution, *_partners_of(institution)]

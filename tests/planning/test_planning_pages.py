@@ -220,3 +220,30 @@ def test_the_students_api_follows_the_same_permissions(app, demo, client) -> Non
                               "If-Match": requirements.headers["ETag"]})
     assert put.status_code == 400
     assert "rules[0].label" in put.json["error"]["fields"]
+
+
+def test_the_plan_page_costs_the_same_queries_with_more_courses(app, demo, client,
+                                                                query_counter) -> None:
+    from jointdegree.planning import plans as plan_service
+
+    with app.test_request_context():
+        plan = auditing.default_plan(session.scalar(select(Student).where(
+            Student.email == "student02@example.org")))
+        plan_id = plan.id
+    login(client, NICE, DEMO_PASSWORD)
+    client.get(f"/plans/{plan_id}")
+    query_counter.clear()
+    assert client.get(f"/plans/{plan_id}").status_code == 200
+    before = len(query_counter)
+    with app.test_request_context():
+        from jointdegree.auth.models import User
+
+        plan = plan_service.get_plan(plan_id)
+        first = plan.semesters[0]
+        registrar = session.scalar(select(User).where(User.email == NICE))
+        for code in ("M1-INF-06", "M1-INF-12", "M1-INF-15"):  # offered in S1, with prerequisites
+            course = session.scalar(select(Course).where(Course.code == code))
+            plan_service.add_course(plan, first.id, course, registrar)
+    query_counter.clear()
+    assert client.get(f"/plans/{plan_id}").status_code == 200
+    assert len(query_counter) == before, (before, len(query_counter))

@@ -286,3 +286,27 @@ def test_a_visiting_professor_teaches_during_a_stay_in_the_hosts_zone(app) -> No
         profile = services.save_profile(visitor, {"name_fr": "Lin Fang", "name_zh": "林芳",
                                                   "subjects": "HCI; Chinese"}, visitor)
         assert profile.name_zh == "林芳"
+
+
+def test_the_teaching_calendar_page_costs_the_same_queries_with_more_lectures(
+        app, client, query_counter) -> None:
+    login(client, "registrar.haikou@example.org", DEMO_PASSWORD)
+    url = "/institutions/HAINANU/teaching-calendar"
+    client.get(url)  # warm: the first request of a client also reads its session and locale
+    query_counter.clear()
+    assert client.get(url).status_code == 200
+    before = len(query_counter)
+    with app.test_request_context():
+        autumn = session.scalar(select(AcademicTerm).join(Institution).where(
+            AcademicTerm.code == "2026-AUT", Institution.code == "HAINANU"))
+        for code, weekday in (("CS5203", "2026-09-07"), ("CS5204", "2026-09-08")):
+            course = session.scalar(select(Course).where(Course.code == code))
+            row = services.assign(course, autumn, user("professor.haikou@example.org"), "home",
+                                  None)
+            services.save_series(row, {"zone": "Asia/Shanghai", "first_date": weekday,
+                                       "starts_at": "10:00", "duration_minutes": 90,
+                                       "mode": "in_person", "room": "301", "audience": code},
+                                 None, skip_clashes=True)
+    query_counter.clear()
+    assert client.get(url).status_code == 200
+    assert len(query_counter) == before, (before, len(query_counter))
