@@ -215,6 +215,9 @@ def demo_command() -> None:
     loaded = demo.load_demo()
     click.echo("demo data loaded" if loaded else "database not empty: demo data left as it is")
     click.echo(demo.logins_text())
+    codes = demo.verification_codes_text()
+    if codes:
+        click.echo(codes)
 
 
 def _refuse_file(errors: Any) -> None:
@@ -427,6 +430,92 @@ def diploma_verify(path: str, keys_path: str) -> None:
         click.echo(f"note: the file says the record was revoked on {document.get('revoked_at')}")
 
 
+@diploma.command("issue")
+@click.option("--partnership", "partnership_code", required=True, help="Partnership code.")
+@click.option("--cohort", required=True, help="Intake of the graduating students, e.g. 2024.")
+@click.option("--as", "email", required=True, help="The registrar who approves (e-mail).")
+@click.option("--title", required=True, help="The signatory's title printed on the record.")
+@click.option("--conferred-on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date of conferral (default: today).")
+@click.option("--pdf-dir", type=click.Path(file_okay=False), default=None,
+              help="Also write each issued record's PDF into this folder.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes rendering PDFs (default: one per core).")
+@with_appcontext
+def diploma_issue(partnership_code: str, cohort: str, email: str, title: str,
+                  conferred_on: Any, pdf_dir: str | None, workers: int | None) -> None:
+    """Request and approve the combined diplomas of a cohort for the registrar's institution.
+
+    The partner's approval issues them (its own run, or one by one). Safe to run again after
+    an interruption: it continues, and never issues a record twice."""
+    import sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from jointdegree.auth.services import get_user_by_email
+    from jointdegree.catalog.models import Partnership
+    from jointdegree.db import session
+    from jointdegree.diplomas import batches
+    from jointdegree.errors import ServiceError
+
+    check_database()
+    partnership = session.scalar(select(Partnership).where(Partnership.code == partnership_code))
+    if partnership is None:
+        raise click.ClickException(f"no partnership {partnership_code}")
+    actor = get_user_by_email(email)
+    if actor is None:
+        raise click.ClickException(f"no user {email}")
+    when = conferred_on.date() if conferred_on else datetime.now(UTC).date()
+    try:
+        batch = batches.start(partnership, cohort, actor, title, when)
+        with click.progressbar(length=batch.total, label=f"cohort {cohort}",
+                               file=sys.stderr) as bar:
+            batch = batches.run(batch, actor, progress=bar.update)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"run #{batch.id}: {batch.issued} issued, {batch.approved} waiting for the "
+               f"partner's approval, {batch.not_eligible} not eligible")
+    for problem in batch.problems:
+        click.echo(f"  {problem['name']}: {problem['message']}")
+    if pdf_dir:
+        records = batches.issued_records(partnership, cohort)
+        with click.progressbar(length=len(records), label="PDF", file=sys.stderr) as bar:
+            written = batches.write_pdfs(records, Path(pdf_dir), workers, progress=bar.update)
+        click.echo(f"{written} PDF(s) written to {pdf_dir}")
+
+
+@cli.command("transcript")
+@click.argument("student")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "elmo", "json"]), default="pdf")
+@click.option("--english", is_flag=True, help="Add English beside French and Chinese.")
+@click.option("--output", type=click.Path(dir_okay=False), required=True)
+@with_appcontext
+def transcript_command(student: str, fmt: str, english: bool, output: str) -> None:
+    """Write STUDENT's (id or student number) double-degree transcript to a file."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from jointdegree.diplomas import transcripts
+    from jointdegree.diplomas.views import transcript_response
+    from jointdegree.errors import ServiceError
+    from jointdegree.planning import auditing
+
+    check_database()
+    found = auditing.find_student(student)
+    if found is None:
+        raise click.ClickException(f"no student with id or number {student}")
+    with current_app.test_request_context():
+        try:
+            response = transcript_response(transcripts.assemble(found), fmt, english)
+        except ServiceError as exc:
+            raise click.ClickException(str(exc.message)) from None
+        Path(output).write_bytes(response.get_data())
+    click.echo(f"{output}: {response.content_length or len(response.get_data())} bytes")
+
+
 @diploma.command("rotate-key")
 @with_appcontext
 def diploma_rotate_key() -> None:
@@ -440,7 +529,7 @@ def diploma_rotate_key() -> None:
 def register_commands(app: Any) -> None:
     """Also offer the commands under ``flask --app jointdegree`` and the test CLI runner."""
     for command in (db, user, token, catalog, equivalences, demo_command, audit_command,
-                    results, diploma, log_group):
+                    results, diploma, log_group, transcript_command):
         app.cli.add_command(command)
 
 

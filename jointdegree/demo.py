@@ -11,6 +11,7 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -128,7 +129,49 @@ def load_demo(today: date | None = None) -> bool:
                                      "HAINANU": users["registrar.haikou@example.org"]},
                        users["student@example.org"], first)
     _load_teaching(users, first)
+    _load_diplomas(users, date(first, 7, 3))
     return True
+
+
+def _load_diplomas(users: dict[str, User], conferred_on: date) -> None:
+    """A graduated cohort: two of the three ready students hold issued combined diplomas; one of
+    them was issued with a mistake, revoked and reissued, so the verification page's three
+    answers (valid, revoked, unknown) can all be seen. The third is left for a registrar to
+    issue by hand."""
+    from jointdegree.diplomas import services as diplomas
+    from jointdegree.planning.models import Student
+
+    nice, haikou = users["registrar.nice@example.org"], users["registrar.haikou@example.org"]
+
+    def issue(student: Student, replaces: Any = None) -> Any:
+        row = (diplomas.reissue(replaces, nice) if replaces is not None
+               else diplomas.request(student, nice, conferred_on))
+        diplomas.approve(row, nice, "Directrice de la scolarité")
+        return diplomas.approve(row, haikou, "研究生院院长")
+
+    for email in ("student13@example.org", "student14@example.org"):
+        student = session.scalar(select(Student).where(Student.email == email))
+        row = issue(student)
+        if email == "student14@example.org":
+            diplomas.revoke(row, nice, "Titre du signataire erroné côté Nice : diplôme "
+                                       "remplacé par un nouvel exemplaire.")
+            issue(student, replaces=row)
+
+
+def verification_codes_text() -> str:
+    """The demo's codes to try on /verify: one valid record and one revoked."""
+    from jointdegree.diplomas.models import DiplomaRecord, DiplomaStatus
+
+    rows = session.scalars(select(DiplomaRecord).where(
+        DiplomaRecord.verification_code.is_not(None)).order_by(DiplomaRecord.id)).all()
+    valid = next((r for r in rows if r.status is DiplomaStatus.ISSUED), None)
+    revoked = next((r for r in rows if r.status is DiplomaStatus.REVOKED), None)
+    if valid is None:
+        return ""
+    text = f"Verification codes to try at /verify: {valid.verification_code} (valid)"
+    if revoked is not None:
+        text += f", {revoked.verification_code} (revoked)"
+    return text
 
 
 def _load_teaching(users: dict[str, User], year: int) -> None:

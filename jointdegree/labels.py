@@ -17,7 +17,7 @@ from jointdegree.catalog.models import (
     DegreeLevel,
     PartnershipStatus,
 )
-from jointdegree.diplomas.models import DiplomaStatus
+from jointdegree.diplomas.models import BatchStatus, DiplomaStatus
 from jointdegree.matching.models import Decision, EquivalenceStatus, Recommendation
 from jointdegree.planning.models import Attempt, ExceptionKind, NameScript, PlanStatus, ResultStatus
 from jointdegree.teaching.models import LectureMode, TeachingMode
@@ -80,6 +80,8 @@ LABELS: dict[Enum, Any] = {
     DiplomaStatus.PENDING: _l("Waiting for both approvals"),
     DiplomaStatus.ISSUED: _l("Issued"),
     DiplomaStatus.REVOKED: _l("Revoked"),
+    BatchStatus.RUNNING: _l("Running"),
+    BatchStatus.FINISHED: _l("Finished"),
 }
 
 

@@ -11,7 +11,7 @@ from jointdegree.catalog.models import (
     Programme,
 )
 from jointdegree.db import Base
-from jointdegree.diplomas.models import DiplomaApproval, DiplomaRecord
+from jointdegree.diplomas.models import DiplomaApproval, DiplomaBatch, DiplomaRecord
 from jointdegree.files.models import Upload
 from jointdegree.matching.models import (
     CourseSyllabus,
@@ -62,6 +62,7 @@ __all__ = [
     "CreditRuleRow",
     "DayRule",
     "DiplomaApproval",
+    "DiplomaBatch",
     "DiplomaRecord",
     "Equivalence",
     "EquivalenceCourse",

@@ -54,11 +54,14 @@ def fresh_postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Any) -> Iterator[Any]:
+def app(database_url: str, tmp_path: Any, tmp_path_factory: pytest.TempPathFactory
+        ) -> Iterator[Any]:
     application = create_app({
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "TESTING": True,
+        # One signing key ring per test run: the demo's issued records verify in every test.
+        "KEYS_DIR": str(tmp_path_factory.getbasetemp() / "signing-keys"),
     })
     application.instance_path = str(tmp_path / "instance")
     yield application

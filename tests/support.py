@@ -107,7 +107,8 @@ def demo_database(tmp_path_factory: Any) -> Iterator[str]:
         from jointdegree.demo import load_demo
 
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret-key-not-for-production",
-                          "TESTING": True})
+                          "TESTING": True,
+                          "KEYS_DIR": str(tmp_path_factory.getbasetemp() / "signing-keys")})
         with app.app_context():
             load_demo()
         database(app).engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from jointdegree.api import (  # noqa: F401 - importing registers the routes
+    diploma_resources,
     docs,
     matching_resources,
     planning_resources,

@@ -64,6 +64,9 @@ def _operation(spec: Endpoint, names: dict[tuple[type[BaseModel], str], Any]) ->
     if spec.response is not None:
         success: dict[str, Any] = {"description": "OK", "content": {"application/json": {
             "schema": names[(spec.response, "serialization")]}}}
+        for media_type in spec.extra.get("files", ()):
+            success["content"][media_type] = {"schema": {"type": "string",
+                                                         "format": "binary"}}
         if spec.conditional or (spec.method == "GET" and "version" in spec.response.model_fields):
             success["headers"] = {"ETag": {"schema": {"type": "string"}}}
         operation["responses"][str(spec.status)] = success

@@ -134,11 +134,16 @@ def to_response(result: Any, status: int) -> Response:
 def endpoint(method: str, rule: str, *, summary: str, tag: str, description: str = "",
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, status: int = 200, public: bool = False,
-             errors: tuple[int, ...] = (), conditional: bool = False
+             errors: tuple[int, ...] = (), conditional: bool = False,
+             files: tuple[str, ...] = ()
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``files``: other media types the success answer may have (a PDF, an XML document),
+    chosen by the query; the OpenAPI document lists them beside the JSON schema."""
+
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         spec = Endpoint(method, rule, fn.__name__, summary, tag, description or (fn.__doc__ or ""),
-                        body, query, response, status, public, errors, conditional)
+                        body, query, response, status, public, errors, conditional,
+                        extra={"files": files})
         ENDPOINTS.append(spec)
 
         @wraps(fn)

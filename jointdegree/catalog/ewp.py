@@ -36,11 +36,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
+from jointdegree import xsd
 from jointdegree.catalog.records import CourseRecord, format_decimal
 
 COURSES_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-courses/tree/stable-v1"
@@ -63,8 +63,7 @@ LANG_ORDER = ("en", "fr", "zh")  # English first: EWP asks for a title "preferab
 
 _ID_NAMESPACE = uuid.UUID("8d4f2a57-3c0e-5b7e-9a61-2f0c4e1b7d93")
 _ACADEMIC_YEAR = re.compile(r"^(\d{4})[-/](\d{4})$")
-# Characters XML 1.0 cannot carry at all (C0 controls other than tab/LF/CR, surrogates, …).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = xsd.NOT_XML  # kept under this name for the learning agreement export
 
 
 @dataclass(frozen=True)
@@ -243,7 +242,7 @@ def _by_language(texts: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("", text).strip()
+    return xsd.xml_text(text)
 
 
 def _c(name: str) -> str:
@@ -265,19 +264,10 @@ def validate(xml: bytes, schema_dir: Path, catalog: Path) -> list[str]:
     """Validate ``xml`` against the Courses API ``response.xsd``; the errors, or ``[]``.
 
     ``schema_dir`` is the folder holding ``response.xsd`` (…/ewp-specs-api-courses/master); the
-    shared reference root is accepted too. ``catalog`` is the OASIS XML catalog mapping the
-    absolute ``schemaLocation`` URLs of the imports to local copies: it is read here and applied
-    through an lxml resolver, with the network disabled, so validation never goes online.
+    shared reference root, or any XSD file itself (the learning agreement tests pass theirs), is
+    accepted too. ``catalog`` maps the imports to local copies (:func:`jointdegree.xsd.validate`).
     """
-    schema = _schema(_schema_path(schema_dir).resolve(), catalog.resolve())
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    try:
-        document = etree.fromstring(xml, parser)
-    except etree.XMLSyntaxError as error:
-        return [f"not well-formed XML: {error}"]
-    if schema.validate(document):
-        return []
-    return [f"line {error.line}: {error.message}" for error in schema.error_log]
+    return xsd.validate(xml, _schema_path(schema_dir), catalog)
 
 
 def _schema_path(schema_dir: Path) -> Path:
@@ -288,46 +278,3 @@ def _schema_path(schema_dir: Path) -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"no Courses API response.xsd in {schema_dir}")
-
-
-class _CatalogResolver(etree.Resolver):
-    """Resolves URLs by the catalog's ``uri``/``system`` and ``rewriteURI``/``rewriteSystem``."""
-
-    def __init__(self, catalog: Path) -> None:
-        super().__init__()
-        self.exact: dict[str, Path] = {}
-        self.prefixes: list[tuple[str, Path]] = []
-        base = catalog.parent
-        tree = etree.parse(str(catalog), etree.XMLParser(no_network=True,
-                                                         resolve_entities=False))
-        for entry in tree.getroot().iter("{*}uri", "{*}system",
-                                         "{*}rewriteURI", "{*}rewriteSystem"):
-            local = etree.QName(entry).localname
-            if local in ("uri", "system"):
-                url = entry.get("name") or entry.get("systemId") or ""
-                self.exact[url] = base / (entry.get("uri") or "")
-            else:
-                start = entry.get("uriStartString") or entry.get("systemIdStartString") or ""
-                self.prefixes.append((start, base / (entry.get("rewritePrefix") or "")))
-        self.prefixes.sort(key=lambda item: len(item[0]), reverse=True)  # longest match wins
-
-    def local_path(self, url: str) -> Path | None:
-        if url in self.exact:
-            return self.exact[url]
-        for start, target in self.prefixes:
-            if start and url.startswith(start):
-                return Path(str(target) + "/" + url[len(start):].lstrip("/"))
-        return None
-
-    def resolve(self, system_url: str, public_id: str, context: object) -> object:
-        path = self.local_path(system_url)
-        if path is None:
-            return None  # local files resolve normally; anything remote fails (no network)
-        return self.resolve_filename(str(path), context)
-
-
-@lru_cache(maxsize=4)
-def _schema(schema_path: Path, catalog: Path) -> etree.XMLSchema:
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_CatalogResolver(catalog))
-    return etree.XMLSchema(etree.parse(str(schema_path), parser))

@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointdegree.auth.models import User
@@ -105,3 +105,43 @@ def _refuse_edits(_mapper: Any, _connection: Any, target: DiplomaRecord) -> None
 def _refuse_delete(_mapper: Any, _connection: Any, target: DiplomaRecord) -> None:
     if target.status is not DiplomaStatus.PENDING:
         raise IssuedRecordChanged(f"issued diploma record {target.serial} cannot be deleted")
+
+
+class BatchStatus(enum.StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class DiplomaBatch(Base):
+    """One institution's issuance run over a graduating cohort, with its progress.
+
+    Each student is handled in its own transaction and the run skips what is already done (a
+    record this institution approved, or an issued one), so an interrupted run is resumed by
+    running it again: nothing is issued twice and nothing is lost."""
+
+    __tablename__ = "diploma_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
+    cohort: Mapped[str] = mapped_column(String(16))
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="RESTRICT"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    signatory_title: Mapped[str] = mapped_column(String(200))
+    conferred_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[BatchStatus] = mapped_column(str_enum(BatchStatus, "diploma_batch_status"),
+                                                default=BatchStatus.RUNNING)
+    total: Mapped[int] = mapped_column(Integer, default=0)  # students of the cohort
+    handled: Mapped[int] = mapped_column(Integer, default=0)  # looked at in this run
+    approved: Mapped[int] = mapped_column(Integer, default=0)  # waiting for the partner now
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    not_eligible: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{student, message}]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partnership: Mapped[Partnership] = relationship()
+    institution: Mapped[Institution] = relationship()
+    user: Mapped[User | None] = relationship()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +17,38 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from jointdegree.audit.services import record as audit_entry
-from jointdegree.auth.models import LoginAttempt, User
+from jointdegree.auth.models import LoginAttempt, Role, User
 from jointdegree.auth.policy import authorize, is_admin, policy
 from jointdegree.auth.services import throttle_state
 from jointdegree.db import session, utcnow
 from jointdegree.diplomas import signing
 from jointdegree.diplomas.models import DiplomaApproval, DiplomaRecord, DiplomaStatus
+from jointdegree.diplomas.transcript import honours
+from jointdegree.diplomas.transcripts import documents_of
 from jointdegree.errors import Conflict, NotFound, Throttled, ValidationFailed
 from jointdegree.planning import auditing
 from jointdegree.planning.models import Student
 from jointdegree.planning.students import registrar_of_partnership
 
 RECORD_TYPE = "jointdegree.combined-diploma"
-# French honours ("mention", the honours sense — not the field of the degree title).
-FRENCH_HONOURS = ((Decimal(16), "très bien"), (Decimal(14), "bien"), (Decimal(12), "assez bien"),
-                  (Decimal(10), "passable"))
 
 
 @policy("diploma.manage")
 def _diploma_manage(user: User, student: Any) -> bool:
     """Request, approve, revoke: registrars of either partner of the student's double degree."""
     return is_admin(user) or registrar_of_partnership(user, student.partnership)
+
+
+@policy("diploma.batch")
+def _diploma_batch(user: User, batch: Any) -> bool:
+    """A cohort's issuance run: the registrars of the institution it acts for."""
+    return is_admin(user) or (user.role is Role.REGISTRAR
+                              and user.institution_id == batch.institution_id)
+
+
+@policy("diploma.batches")
+def _diploma_batches(user: User, _target: Any = None) -> bool:
+    return is_admin(user) or user.role is Role.REGISTRAR
 
 
 def keys_directory() -> Path:
@@ -85,12 +95,6 @@ def _names(obj: Any, prefix: str = "name") -> dict[str, str]:
             if (value := getattr(obj, f"{prefix}_{lang}", None))}
 
 
-def _honours(average: Decimal | None, scale: str) -> str | None:
-    if average is None or scale != "fr-20":
-        return None  # Chinese degrees carry no honours; the record says so by omission
-    return next((name for low, name in FRENCH_HONOURS if average >= low), None)
-
-
 def _serial(partnership_code: str, year: int) -> str:
     count = session.scalar(select(func.count()).select_from(DiplomaRecord)) or 0
     return f"{partnership_code[:12].rstrip('-')}-{year}-{count + 1:06d}"
@@ -112,9 +116,9 @@ def content_of(student: Student, report: auditing.StudentAudit, serial: str,
                         "system": degree.institution.credit_system.value},
             "overall_grade": None if average is None else {
                 "value": format(average, "f"), "scale": degree.institution.grading_scale},
-            "honours": _honours(average, degree.institution.grading_scale),
-            "documents": ["diplôme national de master"] if degree.institution.country == "FR"
-            else ["毕业证书", "学位证书"],
+            "honours": honours(average, degree.institution.grading_scale),
+            "documents": list(documents_of(degree.institution,
+                                           degree.programme.level.value)),
         })
     partnership = student.partnership
     return {
@@ -135,8 +139,10 @@ def content_of(student: Student, report: auditing.StudentAudit, serial: str,
 # -- changes --------------------------------------------------------------------------------------
 
 def request(student: Student, actor: User, conferred_on: date | None = None,
-            replaces: DiplomaRecord | None = None) -> DiplomaRecord:
-    """A pending record for a student whose audit passes for both degrees (results only)."""
+            replaces: DiplomaRecord | None = None,
+            shared: auditing.Shared | None = None) -> DiplomaRecord:
+    """A pending record for a student whose audit passes for both degrees (results only).
+    ``shared``: the partnership's audit data when the caller issues many (a cohort)."""
     authorize("diploma.manage", student, user=actor)
     if student.birth_date is None:
         raise ValidationFailed(_l("Record the student's date of birth first: the diploma "
@@ -151,7 +157,7 @@ def request(student: Student, actor: User, conferred_on: date | None = None,
     if issued is not None and replaces is None:
         raise Conflict(_l("A record is already issued (%(serial)s): revoke it to issue a new "
                           "one.", serial=issued.serial), code="already_issued")
-    report = auditing.audit_student(student)
+    report = auditing.audit_student(student, shared=shared)
     failing = [d.institution.code for d in report.degrees if d.audit.status.value not in (
         "satisfied", "waived")]
     if failing:
@@ -290,6 +296,18 @@ def verify_public(code: str, address: str) -> Check:
         session.add(LoginAttempt(account=VERIFY_ACCOUNT, address=address, succeeded=False))
         session.commit()
     return check
+
+
+def open_badge(row: DiplomaRecord, base_url: str | None = None) -> dict[str, Any]:
+    """The issued record as an Open Badges 3.0 credential, signed now with the current key
+    (eddsa-jcs-2022): wallets and the European Digital Credentials ecosystem read this form."""
+    from jointdegree.diplomas import openbadge
+
+    signed_document(row)  # refuses a record that is not issued
+    base = (base_url or current_app.config["BASE_URL"]).rstrip("/")
+    unsigned = openbadge.credential(row.content, base_url=base,
+                                    issuer_name=row.content["double_degree"]["names"])
+    return openbadge.sign_credential(unsigned, key_ring())
 
 
 def signed_document(row: DiplomaRecord) -> dict[str, Any]:

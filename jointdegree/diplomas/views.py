@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from jointdegree.auth.policy import authorize, can
-from jointdegree.diplomas import services
+from jointdegree.diplomas import batches, documents, services, transcripts
+from jointdegree.diplomas.transcript import Transcript, to_data
 from jointdegree.errors import Conflict, Throttled, ValidationFailed
 from jointdegree.i18n import content_language
 from jointdegree.planning.students import get_student
@@ -66,6 +67,91 @@ def download(serial: str) -> Response:
     body = json.dumps(services.signed_document(row), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f"attachment; filename={row.serial}.json"})
+
+
+@bp.route("/diplomas/<serial>.pdf")
+@login_required
+def download_pdf(serial: str) -> Response:
+    row = services.get_record(serial)
+    authorize("student.read", row.student)
+    services.signed_document(row)  # refuses a record that is not issued yet
+    pdf = documents.diploma_pdf(row.content, row.status.value, row.verification_code,
+                                english=request.args.get("english") == "1")
+    return _attachment(pdf, "application/pdf", f"{row.serial}.pdf")
+
+
+@bp.route("/diplomas/<serial>.ob3.json")
+@login_required
+def download_badge(serial: str) -> Response:
+    row = services.get_record(serial)
+    authorize("student.read", row.student)
+    body = json.dumps(services.open_badge(row), ensure_ascii=False, indent=2)
+    return _attachment(body.encode(), "application/vc+ld+json", f"{row.serial}.ob3.json")
+
+
+@bp.route("/students/<id:student_id>/transcript")
+@login_required
+def transcript(student_id: int) -> str:
+    student = get_student(student_id)
+    authorize("student.read", student)
+    document = transcripts.assemble(student)
+    undrawable = None
+    try:
+        documents.refuse_undrawable(document.text())
+    except ValidationFailed as exc:
+        undrawable = str(exc.message)
+    return render_template("diplomas/transcript.html", student=student, undrawable=undrawable,
+                           **documents.transcript_context(document,
+                                                          request.args.get("english") == "1"))
+
+
+@bp.route("/students/<id:student_id>/transcript.<any(pdf, elmo, json):format>")
+@login_required
+def transcript_file(student_id: int, format: str) -> Response:
+    student = get_student(student_id)
+    authorize("student.read", student)
+    return transcript_response(transcripts.assemble(student), format,
+                               english=request.args.get("english") == "1")
+
+
+def transcript_response(document: Transcript, format: str,
+                        english: bool = False) -> Response:
+    """The transcript as a file download: one place for the web page and the API."""
+    stem = document.number
+    if format == "pdf":
+        return _attachment(documents.transcript_pdf(document, english), "application/pdf",
+                           f"{stem}.pdf")
+    if format == "elmo":
+        from datetime import UTC, datetime
+
+        from jointdegree.diplomas.elmo import elmo_document
+
+        return _attachment(elmo_document(document, datetime.now(UTC)), "application/xml",
+                           f"{stem}.elmo.xml")
+    body = json.dumps(to_data(document), ensure_ascii=False, indent=2)
+    return _attachment(body.encode(), "application/json", f"{stem}.json")
+
+
+def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.route("/diplomas/batches")
+@login_required
+def batch_list() -> str:
+    """The cohort issuance runs of the registrar's institution (started with
+    ``jointdegree diploma issue``)."""
+    authorize("diploma.batches")
+    return render_template("diplomas/batches.html", batches=batches.batches_for(current_user),
+                           batch=None)
+
+
+@bp.route("/diplomas/batches/<id:batch_id>")
+@login_required
+def batch_page(batch_id: int) -> str:
+    batch = batches.get_batch(batch_id, current_user)
+    return render_template("diplomas/batches.html", batch=batch, batches=[])
 
 
 @bp.route("/verify", methods=["GET", "POST"])

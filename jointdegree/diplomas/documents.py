@@ -1,0 +1,152 @@
+"""Lay out the bilingual documents — the transcript and the combined-diploma record — as HTML
+and as A4 PDF (WeasyPrint, with the bundled fonts embedded).
+
+The HTML and the PDF come from the same template, and both from the pure
+:class:`~jointdegree.diplomas.transcript.Transcript`; nothing is computed here but layout.
+Before anything is printed, every character is checked against the bundled fonts: a name the
+fonts cannot draw is refused with the character named, never printed as an empty box.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import segno
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from jointdegree.diplomas.transcript import Transcript
+from jointdegree.diplomas.wording import document_words, languages_of
+from jointdegree.errors import ValidationFailed
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# Glosses of the French honours for readers of the other languages. Not the Chinese five-level
+# grades (优秀, 良好…): those are grades, and honours are not (see the vocabulary reference).
+HONOURS_GLOSS = {"très bien": "very good · 很好", "bien": "good · 好",
+                 "assez bien": "fairly good · 较好", "passable": "pass · 合格"}
+UNITS = {"ects": "ECTS", "cn": "学分"}
+
+
+def num(value: Decimal | int | None) -> str:
+    """A number as the documents print it: no exponent, no trailing zeros beyond the value's
+    own precision ("14.10" stays, "6.0" → "6")."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return format(value.quantize(Decimal(1)), "f")
+    return format(value, "f")
+
+
+def verify_url(code: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{code}"
+
+
+def qr_svg(url: str, label: str) -> Markup:
+    """A QR code of ``url`` as inline SVG (no image file, no script: allowed by the CSP)."""
+    svg = segno.make(url, error="m").svg_inline(scale=2.2, border=2, title=label,
+                                                 svgclass="qr", lineclass=None)
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-label="QR" ', 1))  # noqa: S704 - segno's own SVG
+
+
+def refuse_undrawable(text: str) -> None:
+    """Refuse to print a document whose text the bundled fonts cannot draw."""
+    from jointdegree.diplomas import fonts
+
+    missing = fonts.missing_characters(text)
+    if missing:
+        shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing[:10])
+        message = _l("The documents cannot print these characters: %(chars)s. Correct the "
+                     "record or ask an administrator to extend the fonts.", chars=shown)
+        raise ValidationFailed(message, code="undrawable_character")
+
+
+def _context(english: bool) -> dict[str, Any]:
+    languages = languages_of(english)
+    return {"words": document_words(languages), "doc_langs": languages, "num": num,
+            "unit": UNITS, "honours_gloss": HONOURS_GLOSS}
+
+
+def transcript_context(transcript: Transcript, english: bool = False) -> dict[str, Any]:
+    context = _context(english)
+    context["transcript"] = transcript
+    if transcript.verification_code:
+        url = verify_url(transcript.verification_code)
+        context.update(qr_svg=qr_svg(url, transcript.verification_code), verify_url=url)
+    return context
+
+
+def transcript_html(transcript: Transcript, english: bool = False) -> str:
+    """The standalone document the PDF is made of."""
+    return render_template("diplomas/transcript_print.html",
+                           **transcript_context(transcript, english))
+
+
+def transcript_pdf(transcript: Transcript, english: bool = False) -> bytes:
+    refuse_undrawable(transcript.text())
+    return to_pdf(transcript_html(transcript, english))
+
+
+def diploma_context(content: Mapping[str, Any], status: str, code: str | None,
+                    english: bool = False) -> dict[str, Any]:
+    context = _context(english)
+    context.update(record=content, status=status, code=code)
+    if code:
+        url = verify_url(code)
+        context.update(qr_svg=qr_svg(url, code), verify_url=url)
+    return context
+
+
+def diploma_pdf(content: Mapping[str, Any], status: str, code: str | None,
+                english: bool = False) -> bytes:
+    refuse_undrawable(record_text(content))
+    html = render_template("diplomas/diploma_print.html",
+                           **diploma_context(content, status, code, english))
+    return to_pdf(html)
+
+
+def record_text(content: Mapping[str, Any]) -> str:
+    """Every string of a record (nested), for the font check."""
+    parts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(content)
+    return "\n".join(parts)
+
+
+@functools.cache
+def _stylesheets() -> tuple[Any, ...]:
+    """Parsed once per process: the fonts' @font-face rules and the document stylesheet."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    from jointdegree.diplomas import fonts
+
+    configuration = FontConfiguration()
+    css = (CSS(string=fonts.font_face_css(), font_config=configuration),
+           CSS(filename=str(STATIC / "css" / "document.css"), font_config=configuration))
+    return configuration, css
+
+
+def to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    from jointdegree.diplomas import fonts
+
+    configuration, stylesheets = _stylesheets()
+    return HTML(string=html, base_url=str(STATIC)).write_pdf(
+        stylesheets=list(stylesheets), font_config=configuration, **fonts.PDF_OPTIONS)
