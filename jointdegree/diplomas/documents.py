@@ -9,6 +9,7 @@ fonts cannot draw is refused with the character named, never printed as an empty
 
 from __future__ import annotations
 
+import atexit
 import functools
 from collections.abc import Mapping
 from decimal import Decimal
@@ -33,14 +34,14 @@ UNITS = {"ects": "ECTS", "cn": "学分"}
 
 
 def num(value: Decimal | int | None) -> str:
-    """A number as the documents print it: no exponent, no trailing zeros beyond the value's
-    own precision ("14.10" stays, "6.0" → "6")."""
+    """A number as the documents print it: no exponent, no trailing zeros ("6.0" → "6",
+    "4.50" → "4.5")."""
     if value is None:
         return ""
     value = Decimal(value)
     if value == value.to_integral_value():
         return format(value.quantize(Decimal(1)), "f")
-    return format(value, "f")
+    return format(value.normalize(), "f")
 
 
 def verify_url(code: str) -> str:
@@ -140,6 +141,11 @@ def _stylesheets() -> tuple[Any, ...]:
     css = (CSS(string=fonts.font_face_css(), font_config=configuration),
            CSS(filename=str(STATIC / "css" / "document.css"), font_config=configuration))
     return configuration, css
+
+
+# Drop the cached font configuration before the interpreter tears modules down (its finaliser
+# needs them).
+atexit.register(_stylesheets.cache_clear)
 
 
 def to_pdf(html: str) -> bytes:

@@ -300,7 +300,7 @@ def document_number(transcript: Transcript) -> str:
     data.pop("issued_on", None)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False)
                             .encode()).hexdigest()[:10].upper()
-    return f"RN-{transcript.partnership_code[:12]}-{digest}"
+    return f"RN-{transcript.partnership_code[:12].rstrip('-')}-{digest}"
 
 
 def _plain(value: Any) -> Any:

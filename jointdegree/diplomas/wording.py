@@ -44,6 +44,10 @@ WORDS: dict[str, Any] = {
     "honours": _l("Honours (diploma average)"),
     "no_honours": _l("no honours in this system"),
     "term": _l("Term"),
+    # Short forms for the transcript's narrow column (the long labels explain them elsewhere).
+    "sitting_first": _l("First sitting"),
+    "sitting_resit": _l("Resit"),
+    "sitting_retake": _l("Retaken course"),
     "code": _l("Code"),
     "course": _l("Course"),
     "session": _l("Session"),

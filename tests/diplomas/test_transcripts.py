@@ -146,7 +146,7 @@ def test_a_character_the_fonts_cannot_draw_is_refused_by_name(app, client) -> No
     with app.test_request_context():
         someone = student(READY)
         someone.name_han = "王\U0002A6A5"  # 𪚥, CJK Extension B: beyond the bundled coverage
-        session.flush()
+        session.commit()  # inside the test's rolled-back transaction
         with pytest.raises(ValidationFailed) as caught:
             documents.transcript_pdf(transcripts.assemble(someone))
         assert caught.value.code == "undrawable_character"
