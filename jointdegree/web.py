@@ -15,6 +15,7 @@ from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
@@ -204,6 +205,20 @@ def register_error_pages(app: Flask) -> None:
         # A service error that a view did not handle itself: show it, never a 500.
         return _error_page(error.http_status, ERROR_TEXT.get(error.http_status, ("", ""))[0],
                            error.message)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error: StaleDataError) -> Any:
+        # A save that lost a race, noticed outside a versioned_change(): a conflict, not a 500.
+        from jointdegree.catalog.services import stale_conflict
+        from jointdegree.db import session
+
+        session.rollback()
+        conflict = stale_conflict()
+        if is_api_request():
+            from jointdegree.api.errors import from_service_error
+
+            return from_service_error(conflict)
+        return _service(conflict)
 
     @app.errorhandler(500)
     def _internal(error: Exception) -> Any:

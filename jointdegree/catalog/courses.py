@@ -51,7 +51,7 @@ from jointdegree.catalog.records import (
     fold,
     parse_row,
 )
-from jointdegree.catalog.services import check_version, commit_versioned
+from jointdegree.catalog.services import check_version, versioned_change
 from jointdegree.db import session, utcnow
 from jointdegree.errors import NotFound, ValidationFailed
 
@@ -204,16 +204,16 @@ def update_course(course: Course, data: Mapping[str, Any], actor: User | None,
     record = validate(course.institution, merged, taken)
     if record == before:
         return course  # nothing changed: no new version, no audit entry
-    for key, value in column_values(record).items():
-        setattr(course, key, value)
-    apply_links(course, record, term_codes(course.institution),
-                course_codes(course.institution))
-    course.updated_at = utcnow()
-    course.updated_by_id = getattr(actor, "id", None)
-    audit("course.update", course, actor=actor, before=audit_view(before),
-          after=audit_view(record), institution_id=course.institution_id)
-    run_change_hooks([(course.id, before, record)])
-    commit_versioned()
+    with versioned_change():
+        for key, value in column_values(record).items():
+            setattr(course, key, value)
+        apply_links(course, record, term_codes(course.institution),
+                    course_codes(course.institution))
+        course.updated_at = utcnow()
+        course.updated_by_id = getattr(actor, "id", None)
+        audit("course.update", course, actor=actor, before=audit_view(before),
+              after=audit_view(record), institution_id=course.institution_id)
+        run_change_hooks([(course.id, before, record)])
     return course
 
 

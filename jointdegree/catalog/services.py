@@ -7,7 +7,8 @@ the API and the CLI (demo loader included) all go through these functions.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -375,13 +376,30 @@ def check_version(obj: Any, expected: int | None) -> None:
                        code="stale_version")
 
 
+def stale_conflict() -> Conflict:
+    return Conflict(_l("Someone else changed this record meanwhile. Reload it and apply your "
+                       "change again."), code="stale_version")
+
+
 def commit_versioned() -> None:
     try:
         session.commit()
     except StaleDataError:
         session.rollback()
-        raise Conflict(_l("Someone else changed this record meanwhile. Reload it and apply "
-                          "your change again."), code="stale_version") from None
+        raise stale_conflict() from None
+
+
+@contextmanager
+def versioned_change() -> Iterator[None]:
+    """A change guarded by the version column from its first write to its commit: a save that
+    lost a race is a conflict wherever the database notices it (an autoflush before the commit
+    included), never a 500 and never an overwrite."""
+    try:
+        yield
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise stale_conflict() from None
 
 
 def _merged(obj: Any, changes: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
