@@ -21,7 +21,11 @@ run: translations
 	$(BIN)/jointdegree demo
 	$(BIN)/jointdegree run --host $(HOST) --port $(PORT)
 
-test: translations
+# axe-core for the accessibility checks of tests/e2e (skipped with a reason when npm is absent).
+tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package-lock.json
+	-npm ci --prefix tests/e2e --no-audit --no-fund --silent
+
+test: translations tests/e2e/node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 

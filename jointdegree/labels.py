@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -22,67 +22,90 @@ from jointdegree.matching.models import Decision, EquivalenceStatus, Recommendat
 from jointdegree.planning.models import Attempt, ExceptionKind, NameScript, PlanStatus, ResultStatus
 from jointdegree.teaching.models import LectureMode, TeachingMode
 
-LABELS: dict[Enum, Any] = {
-    Role.ADMIN: _l("Administrator"),
-    Role.REGISTRAR: _l("Registrar"),
-    Role.PROFESSOR: _l("Professor"),
-    Role.STUDENT: _l("Student"),
-    DegreeLevel.BACHELOR: _l("Bachelor (licence / 本科)"),
-    DegreeLevel.MASTER: _l("Master (master / 硕士)"),
-    DegreeLevel.DOCTORATE: _l("Doctorate (doctorat / 博士)"),
-    CreditSystem.ECTS: _l("ECTS credits"),
-    CreditSystem.CN: _l("Chinese credits (学分)"),
-    PartnershipStatus.DRAFT: _l("Draft"),
-    PartnershipStatus.ACTIVE: _l("Active"),
-    PartnershipStatus.CLOSED: _l("Closed"),
-    CourseDelivery.ON_CAMPUS: _l("On campus"),
-    CourseDelivery.REMOTE: _l("Remote (videoconference)"),
-    CourseDelivery.HYBRID: _l("Hybrid"),
-    CourseKind.LECTURE: _l("Lecture"),
-    CourseKind.LAB: _l("Lab / practical"),
-    CourseKind.THESIS: _l("Thesis"),
-    CourseKind.INTERNSHIP: _l("Internship"),
-    CourseStatus.ACTIVE: _l("Active"),
-    CourseStatus.RETIRED: _l("Retired"),
-    EquivalenceStatus.PROPOSED: _l("Proposed"),
-    EquivalenceStatus.APPROVED: _l("Approved"),
-    EquivalenceStatus.REJECTED: _l("Rejected"),
-    EquivalenceStatus.EXPIRED: _l("Expired"),
-    Decision.APPROVE: _l("approved"),
-    Decision.REJECT: _l("rejected"),
-    Recommendation.APPROVE: _l("Approve"),
-    Recommendation.REJECT: _l("Reject"),
-    Recommendation.REVISE: _l("Revise (change the courses or credits)"),
-    Attempt.FIRST: _l("First attempt (session 1 / 正考)"),
-    Attempt.RESIT: _l("Resit (session 2, rattrapage / 补考)"),
-    Attempt.RETAKE: _l("Course retaken (重修)"),
-    ResultStatus.PASSED: _l("Passed"),
-    ResultStatus.FAILED: _l("Failed"),
-    ResultStatus.COMPENSATED: _l("Validated by compensation"),
-    ResultStatus.RECOGNISED: _l("Recognised from the partner"),
-    ResultStatus.IN_PROGRESS: _l("In progress"),
-    PlanStatus.DRAFT: _l("Draft"),
-    PlanStatus.SUBMITTED: _l("Waiting for approval"),
-    PlanStatus.APPROVED: _l("Approved (learning agreement)"),
-    ExceptionKind.SUBSTITUTE: _l("Substitute"),
-    ExceptionKind.ALSO_ALLOW: _l("Also allow"),
-    ExceptionKind.APPLY_HERE: _l("Apply here"),
-    ExceptionKind.FORCE_COMPLETE: _l("Force complete"),
-    ExceptionKind.WAIVE: _l("Waive"),
-    NameScript.LATIN: _l("Latin script"),
-    NameScript.HAN: _l("Chinese characters"),
-    TeachingMode.HOME: _l("At home"),
-    TeachingMode.REMOTE: _l("Remotely, by videoconference from home"),
-    TeachingMode.VISITING: _l("Visiting, in person during a stay"),
-    LectureMode.REMOTE: _l("Remote (videoconference)"),
-    LectureMode.IN_PERSON: _l("In person"),
-    LectureMode.HYBRID: _l("Hybrid"),
-    DiplomaStatus.PENDING: _l("Waiting for both approvals"),
-    DiplomaStatus.ISSUED: _l("Issued"),
-    DiplomaStatus.REVOKED: _l("Revoked"),
-    BatchStatus.RUNNING: _l("Running"),
-    BatchStatus.FINISHED: _l("Finished"),
-}
+
+class EnumLabels(Mapping[Enum, Any]):
+    """Labels keyed by the member's type *and* value: string enums compare equal to their
+    values, so in a plain dict ``PlanStatus.APPROVED`` and ``EquivalenceStatus.APPROVED`` would
+    be one key and one of the two labels would be lost."""
+
+    def __init__(self, pairs: list[tuple[Enum, Any]]) -> None:
+        self._labels = {(type(member), member.value): text for member, text in pairs}
+        self._members = [member for member, _text in pairs]
+
+    def __getitem__(self, member: Enum) -> Any:
+        return self._labels[(type(member), member.value)]
+
+    def __iter__(self) -> Iterator[Enum]:
+        return iter(self._members)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __contains__(self, member: object) -> bool:
+        return isinstance(member, Enum) and (type(member), member.value) in self._labels
+
+
+LABELS = EnumLabels([
+    (Role.ADMIN, _l("Administrator")),
+    (Role.REGISTRAR, _l("Registrar")),
+    (Role.PROFESSOR, _l("Professor")),
+    (Role.STUDENT, _l("Student")),
+    (DegreeLevel.BACHELOR, _l("Bachelor (licence / 本科)")),
+    (DegreeLevel.MASTER, _l("Master (master / 硕士)")),
+    (DegreeLevel.DOCTORATE, _l("Doctorate (doctorat / 博士)")),
+    (CreditSystem.ECTS, _l("ECTS credits")),
+    (CreditSystem.CN, _l("Chinese credits (学分)")),
+    (PartnershipStatus.DRAFT, _l("Draft")),
+    (PartnershipStatus.ACTIVE, _l("Active")),
+    (PartnershipStatus.CLOSED, _l("Closed")),
+    (CourseDelivery.ON_CAMPUS, _l("On campus")),
+    (CourseDelivery.REMOTE, _l("Remote (videoconference)")),
+    (CourseDelivery.HYBRID, _l("Hybrid")),
+    (CourseKind.LECTURE, _l("Lecture")),
+    (CourseKind.LAB, _l("Lab / practical")),
+    (CourseKind.THESIS, _l("Thesis")),
+    (CourseKind.INTERNSHIP, _l("Internship")),
+    (CourseStatus.ACTIVE, _l("Active")),
+    (CourseStatus.RETIRED, _l("Retired")),
+    (EquivalenceStatus.PROPOSED, _l("Proposed")),
+    (EquivalenceStatus.APPROVED, _l("Approved")),
+    (EquivalenceStatus.REJECTED, _l("Rejected")),
+    (EquivalenceStatus.EXPIRED, _l("Expired")),
+    (Decision.APPROVE, _l("approved")),
+    (Decision.REJECT, _l("rejected")),
+    (Recommendation.APPROVE, _l("Approve")),
+    (Recommendation.REJECT, _l("Reject")),
+    (Recommendation.REVISE, _l("Revise (change the courses or credits)")),
+    (Attempt.FIRST, _l("First attempt (session 1 / 正考)")),
+    (Attempt.RESIT, _l("Resit (session 2, rattrapage / 补考)")),
+    (Attempt.RETAKE, _l("Course retaken (重修)")),
+    (ResultStatus.PASSED, _l("Passed")),
+    (ResultStatus.FAILED, _l("Failed")),
+    (ResultStatus.COMPENSATED, _l("Validated by compensation")),
+    (ResultStatus.RECOGNISED, _l("Recognised from the partner")),
+    (ResultStatus.IN_PROGRESS, _l("In progress")),
+    (PlanStatus.DRAFT, _l("Draft")),
+    (PlanStatus.SUBMITTED, _l("Waiting for approval")),
+    (PlanStatus.APPROVED, _l("Approved (learning agreement)")),
+    (ExceptionKind.SUBSTITUTE, _l("Substitute")),
+    (ExceptionKind.ALSO_ALLOW, _l("Also allow")),
+    (ExceptionKind.APPLY_HERE, _l("Apply here")),
+    (ExceptionKind.FORCE_COMPLETE, _l("Force complete")),
+    (ExceptionKind.WAIVE, _l("Waive")),
+    (NameScript.LATIN, _l("Latin script")),
+    (NameScript.HAN, _l("Chinese characters")),
+    (TeachingMode.HOME, _l("At home")),
+    (TeachingMode.REMOTE, _l("Remotely, by videoconference from home")),
+    (TeachingMode.VISITING, _l("Visiting, in person during a stay")),
+    (LectureMode.REMOTE, _l("Remote (videoconference)")),
+    (LectureMode.IN_PERSON, _l("In person")),
+    (LectureMode.HYBRID, _l("Hybrid")),
+    (DiplomaStatus.PENDING, _l("Waiting for both approvals")),
+    (DiplomaStatus.ISSUED, _l("Issued")),
+    (DiplomaStatus.REVOKED, _l("Revoked")),
+    (BatchStatus.RUNNING, _l("Running")),
+    (BatchStatus.FINISHED, _l("Finished")),
+])
 
 
 def label(value: Enum | None) -> str:

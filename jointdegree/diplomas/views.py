@@ -160,7 +160,9 @@ def verify(code: str | None = None) -> str | tuple[str, int] | WerkzeugResponse:
     """Public: anyone (an employer, another university) checks a record by its code."""
     if request.method == "POST":
         typed = (request.form.get("code") or "").strip()[:40]
-        return redirect(url_for("diplomas.verify", code=typed) if typed
+        # _method: the POST rule has no <code>; without it the code lands in a query string
+        # the verdict page never reads.
+        return redirect(url_for("diplomas.verify", code=typed, _method="GET") if typed
                         else url_for("diplomas.verify"))
     if code is None:
         return render_template("diplomas/verify.html", check=None, code="", lang=content_language())
