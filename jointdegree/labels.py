@@ -396,3 +396,17 @@ def teaching_reason(reason: Any) -> str:
 def weekday_label(number: int) -> str:
     """Monday = 0, in the reader's language."""
     return str(list(WEEKDAY_NAMES.values())[number])
+
+
+# French honours as the diploma states them (in French), glossed for the reader: not the
+# Chinese five-level grades (优秀, 良好…), which are grades, not honours.
+HONOURS_TEXT: dict[str, Any] = {
+    "très bien": _l("très bien (very good)"),
+    "bien": _l("bien (good)"),
+    "assez bien": _l("assez bien (fairly good)"),
+    "passable": _l("passable (pass)"),
+}
+
+
+def honours_text(value: str | None) -> str:
+    return str(HONOURS_TEXT.get(value or "", value or ""))

@@ -27,6 +27,7 @@ from jointdegree.labels import (
     audit_word,
     course_kind_label,
     credit_unit,
+    honours_text,
     label,
     reason_text,
     row_error_text,
@@ -137,7 +138,7 @@ def init_app(app: Flask) -> None:
                                  row_error_text=row_error_text,
                                  status_label=audit_word, audit_word=audit_word,
                                  teaching_reason=teaching_reason,
-                                 weekday_label=weekday_label)
+                                 weekday_label=weekday_label, honours_text=honours_text)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:
