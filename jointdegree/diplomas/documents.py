@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import threading
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -148,11 +149,17 @@ def _stylesheets() -> tuple[Any, ...]:
 atexit.register(_stylesheets.cache_clear)
 
 
+_RENDERING = threading.Lock()
+
+
 def to_pdf(html: str) -> bytes:
+    """One render at a time per process: the shared font configuration is not known to be
+    thread-safe, and rendering holds the GIL anyway (processes, not threads, use the cores)."""
     from weasyprint import HTML
 
     from jointdegree.diplomas import fonts
 
     configuration, stylesheets = _stylesheets()
-    return HTML(string=html, base_url=str(STATIC)).write_pdf(
-        stylesheets=list(stylesheets), font_config=configuration, **fonts.PDF_OPTIONS)
+    with _RENDERING:
+        return HTML(string=html, base_url=str(STATIC)).write_pdf(
+            stylesheets=list(stylesheets), font_config=configuration, **fonts.PDF_OPTIONS)

@@ -140,6 +140,10 @@ def test_the_pdf_is_a4_and_its_text_extracts_in_both_scripts(app) -> None:
     assert some_french in text and some_chinese in text
     if someone.name_han:
         assert someone.name_han in text
+    embedded = {str(font.get_object()["/BaseFont"]).split("+")[-1]
+                for page in reader.pages
+                for font in page["/Resources"]["/Font"].values()}
+    assert embedded and all(name.startswith("JointDegree") for name in embedded), embedded
 
 
 def test_a_character_the_fonts_cannot_draw_is_refused_by_name(app, client) -> None:
