@@ -44,8 +44,8 @@ How the transcript maps onto ELMO, and the choices the schema forced or left ope
   scale code and whose ``description`` (English, French, Chinese) gives range, pass mark, bands
   and the ECTS grading table. ``shortenedGrading`` is not written: it compares the learner with
   the same *course's* students, which the transcript does not know.
-* Hours. ``engagementHours`` is documented as the hours spent attending classes; the
-  transcript's ``hours`` are contact *plus* self-study hours, so they are not written.
+* Hours. ``engagementHours`` is documented as the hours spent attending classes: the course's
+  contact hours (not the total workload, which adds self-study).
 * Terms. Each course instance has its ``academicTerm`` (titles, start, end) and ``start`` /
   ``date`` (the term's first and last days: the transcript has no exam dates; no ``date`` while
   in progress); the terms are
@@ -394,6 +394,8 @@ def _course(institution: InstitutionPart, term: Term, line: Line) -> etree._Elem
         _sub(credit, "value", plain(amount) if line.counted else "0")
     if len(line.languages) == 1:
         _sub(loi, "languageOfInstruction", line.languages[0].split("-")[0].lower())
+    if line.contact_hours is not None and line.contact_hours.is_finite():
+        _sub(loi, "engagementHours", plain(line.contact_hours))
     etree.SubElement(loi, _e("grouping"), typeref=TERM_GROUPS, idref=_term_key(term))
     loi.append(_course_extension(line))
     return los

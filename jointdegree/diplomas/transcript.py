@@ -91,6 +91,7 @@ class Line:
     isced: str | None = None
     languages: tuple[str, ...] = ()
     hours: Decimal | None = None  # contact + self-study hours, when the catalog has them
+    contact_hours: Decimal | None = None  # hours of classes (ELMO's engagementHours)
 
     @property
     def counted(self) -> bool:

@@ -79,7 +79,8 @@ def _line(result: Result, shared: auditing.Shared, partner: Institution) -> mode
         credit_steps=tuple(conversion.steps) if conversion is not None else (),
         grade=result.grade, scale=result.scale, converted_grade=converted_grade,
         converted_scale=partner.grading_scale, grade_steps=tuple(grade_steps),
-        grade_method=method, isced=course.isced, languages=tuple(course.languages), hours=hours)
+        grade_method=method, isced=course.isced, languages=tuple(course.languages), hours=hours,
+        contact_hours=course.contact_hours)
 
 
 def _legend(scale: Scale, table: Any) -> model.ScaleLegend:

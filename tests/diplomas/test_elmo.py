@@ -81,7 +81,8 @@ AUTUMN = Term(
     starts_on=date(2025, 9, 8), ends_on=date(2026, 1, 16),
     lines=(
         hainanu_line("CS6021", Names(zh="数据库系统", en="Database systems"), "passed", "2",
-                     "88", "15.6", isced="0612", languages=("zh",), hours=Decimal(96)),
+                     "88", "15.6", isced="0612", languages=("zh",), hours=Decimal(96),
+                     contact_hours=Decimal(32)),
         hainanu_line("CS6105", Names(zh="高级算法设计与分析", en="Advanced algorithms"),
                      "passed", "3", "82", "14.4", isced="0613", languages=("zh",)),
     ),
@@ -379,7 +380,9 @@ def test_course_instances_carry_term_isced_and_language(tree: etree._Element) ->
             assert texts(element, "e:iscedCode/text()") == ([line.isced] if line.isced else [])
             language = texts(loi, "e:languageOfInstruction/text()")
             assert language == (list(line.languages) if len(line.languages) == 1 else [])
-            assert loi.find("e:engagementHours", NS) is None  # hours include self-study
+            # Hours of classes only: the workload (with self-study) is not engagement.
+            assert texts(loi, "e:engagementHours/text()") == (
+                [format(line.contact_hours, "f")] if line.contact_hours is not None else [])
             idref = texts(loi, "e:grouping/@idref")[0]
             assert idref == f"{term.institution}/{term.code}" and idref in group_ids
 
