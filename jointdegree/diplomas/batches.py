@@ -104,8 +104,10 @@ def run(batch: DiplomaBatch, actor: User,
         except ServiceError as exc:
             session.rollback()
             outcome = "not_eligible"
+            # The code lets the progress page say it in its reader's language; the message is
+            # what the run printed.
             batch.problems = [*batch.problems, {"student": student_id,
-                                                "name": student.display_name,
+                                                "name": student.display_name, "code": exc.code,
                                                 "message": str(exc.message)}]
         batch.handled += 1
         if outcome == "issued":
