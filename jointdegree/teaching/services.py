@@ -23,7 +23,13 @@ from jointdegree.audit.services import record, snapshot
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, is_admin, is_registrar_of, policy
 from jointdegree.catalog.models import AcademicTerm, Course, Institution, Partnership, Programme
-from jointdegree.catalog.services import _date, _Errors, check_version, commit_versioned
+from jointdegree.catalog.services import (
+    _date,
+    _Errors,
+    check_version,
+    commit_versioned,
+    partnerships_of,
+)
 from jointdegree.db import session, utcnow
 from jointdegree.errors import NotFound, ValidationFailed
 from jointdegree.teaching import calendar as cal
@@ -62,8 +68,18 @@ def _lecture_edit(user: User, assignment: Any) -> bool:
 
 @policy("stay.edit")
 def _stay_edit(user: User, professor: Any) -> bool:
-    """A professor's own stays; registrars of either institution record them too."""
-    return is_admin(user) or user.id == professor.id or user.role is Role.REGISTRAR
+    """A professor's own stays (and profile); registrars of either institution record them too:
+    the professor's own, or one in a double degree with it (a stay is at the partner). A
+    registrar of an unrelated institution may not."""
+    if is_admin(user) or user.id == professor.id:
+        return True
+    if user.role is not Role.REGISTRAR or user.institution_id is None:
+        return False
+    if user.institution_id == professor.institution_id:
+        return True
+    return professor.institution is not None and any(
+        user.institution_id in partnership.institution_ids()
+        for partnership in partnerships_of(professor.institution))
 
 
 # -- campuses -------------------------------------------------------------------------------------
