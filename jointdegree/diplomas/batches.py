@@ -161,10 +161,11 @@ def write_pdfs(records: Sequence[DiplomaRecord], folder: Path, workers: int | No
     config = {key: current_app.config[key] for key in ("BASE_URL", "SECRET_KEY",
                                                         "DATABASE_URL")}
     if workers == 1:
-        for job in jobs:
-            _render_to(folder, job)
-            if progress is not None:
-                progress(1)
+        with current_app.test_request_context():  # templates expect a request (the CLI has none)
+            for job in jobs:
+                _render_to(folder, job)
+                if progress is not None:
+                    progress(1)
         return len(jobs)
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(config,)) as pool:
         for _done in pool.map(_render_in_worker, [(str(folder), job) for job in jobs],

@@ -113,7 +113,7 @@ def test_the_progress_page_shows_the_run_to_its_institution_only(app, client) ->
 
 
 def test_the_pdfs_of_a_cohort_are_written_once(app, tmp_path) -> None:
-    with app.test_request_context():
+    with app.app_context():  # as the CLI runs it: no request
         issued = session.scalars(select(DiplomaRecord).where(
             DiplomaRecord.status == DiplomaStatus.ISSUED)).all()
         assert issued  # the demo's graduated students
