@@ -40,6 +40,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit keys on every backend (the ``<id:…>`` URL converter too)
+
+
+def as_id(text: str | int | None) -> int | None:
+    """A database id from user input, or None: ASCII digits only (``"²".isdigit()`` is true but
+    ``int("²")`` fails) within 1..MAX_ID (a larger number overflows the database driver)."""
+    if isinstance(text, int):
+        return text if 1 <= text <= MAX_ID else None
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware UTC datetime; naive values are refused rather than guessed.
 

@@ -10,7 +10,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel.numbers import get_decimal_symbol
-from flask import Flask, has_request_context, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
@@ -102,7 +110,14 @@ def _isced_name(code: str) -> str:
 
 class IdConverter(IntegerConverter):
     """``<id:name>``: a positive database id; anything larger than a 32-bit key is a 404, not a
-    database overflow (500)."""
+    database overflow (500).
+
+    The regex itself only matches 1..2**31 - 1 (no leading zero): a value the converter refused
+    after the regex matched would make Werkzeug answer 405 (a rule for another method matched the
+    path) instead of 404, e.g. ``PATCH /api/v1/courses/0``."""
+
+    regex = (r"[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}"
+             r"|21474[0-7]\d{4}|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7]")
 
     def __init__(self, url_map: Any) -> None:
         super().__init__(url_map, min=1, max=2**31 - 1)
@@ -125,6 +140,23 @@ def init_app(app: Flask) -> None:
 
     csrf.init_app(app)
     login_manager.init_app(app)
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        """PostgreSQL text cannot hold U+0000: a NUL in the address, the query or a form would
+        fail deep inside a database query (a 500). No record has one in its key (404); a query
+        or form carrying one is refused (400). The API checks its query and JSON body where it
+        parses them (jointdegree.api.registry)."""
+        if "\x00" in request.path:
+            abort(404)
+        if is_api_request():
+            return
+        fields = list(request.args.lists())
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            fields += list(request.form.lists())
+        if any("\x00" in key or any("\x00" in value for value in values)
+               for key, values in fields):
+            abort(400)
     for blueprint in (auth_bp, home_bp, catalog_bp, courses_bp, matching_bp, grades_bp,
                       planning_bp, teaching_bp, diplomas_bp, notifications_bp):
         app.register_blueprint(blueprint)

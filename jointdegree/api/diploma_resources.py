@@ -69,11 +69,11 @@ class DiplomaOut(Schema):
 
 class DiplomaQuery(ListQuery):
     status: Literal["pending", "issued", "revoked"] | None = None
-    student: int | None = None
+    student: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 class DiplomaIn(Schema):
-    student: int
+    student: int = Field(ge=1, le=2**31 - 1)
     conferred_on: date | None = Field(None, description="Default: today")
 
 

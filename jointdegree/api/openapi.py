@@ -44,6 +44,22 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return params
 
 
+def _shared_errors(spec: Endpoint) -> set[int]:
+    """The answers the shared wrapper (``registry.endpoint``) gives whatever the operation:
+    401 and the failed-token throttle's 429 for every token operation; 400 for a query or body
+    that does not validate; 413 and 415 for a body too large or not JSON; 428 without If-Match."""
+    statuses: set[int] = set()
+    if not spec.public:
+        statuses |= {401, 429}
+    if spec.query is not None:
+        statuses.add(400)
+    if spec.body is not None:
+        statuses |= {400, 413, 415}
+    if spec.conditional:
+        statuses.add(428)
+    return statuses
+
+
 def _operation(spec: Endpoint, names: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": spec.name, "summary": spec.summary, "tags": [spec.tag],
@@ -65,14 +81,16 @@ def _operation(spec: Endpoint, names: dict[tuple[type[BaseModel], str], Any]) ->
         success: dict[str, Any] = {"description": "OK", "content": {"application/json": {
             "schema": names[(spec.response, "serialization")]}}}
         for media_type in spec.extra.get("files", ()):
-            success["content"][media_type] = {"schema": {"type": "string",
-                                                         "format": "binary"}}
+            # a JSON document (application/vc+ld+json…) is an object, not a string of bytes
+            success["content"][media_type] = {"schema": {"type": "object"}} if (
+                media_type.endswith("+json")) else {"schema": {"type": "string",
+                                                               "format": "binary"}}
         if spec.conditional or (spec.method == "GET" and "version" in spec.response.model_fields):
             success["headers"] = {"ETag": {"schema": {"type": "string"}}}
         operation["responses"][str(spec.status)] = success
     else:
         operation["responses"][str(spec.status)] = {"description": "No content"}
-    for status in sorted({*spec.errors, 500}):
+    for status in sorted({*spec.errors, *_shared_errors(spec), 500}):
         operation["responses"][str(status)] = {
             "description": HTTP_CODES[status][0],
             "content": {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}}}

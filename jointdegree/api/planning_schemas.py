@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -77,7 +77,7 @@ class ResultOut(Schema):
 
 
 class ResultIn(Schema):
-    course: int = Field(description="Course id")
+    course: int = Field(ge=1, le=2**31 - 1, description="Course id")
     term: str = Field(max_length=32, description="Term code of the course's institution")
     attempt: AttemptName = "first"
     grade: str | None = Field(None, max_length=16, examples=["14.5"])
@@ -87,9 +87,10 @@ class ResultIn(Schema):
 
 
 class SemesterIn(Schema):
-    term: int = Field(description="Term id (of either partner)")
+    term: int = Field(ge=1, le=2**31 - 1, description="Term id (of either partner)")
     remote: bool = False
-    courses: list[int] = Field(default_factory=list, max_length=40, description="Course ids")
+    courses: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        default_factory=list, max_length=40, description="Course ids")
 
 
 class PlanIn(Schema):
@@ -126,7 +127,8 @@ class RequirementsIn(Schema):
 
 
 class AuditQuery(Schema):
-    plan: int | None = Field(None, description="Study plan id; without it, results only")
+    plan: int | None = Field(None, ge=1, le=2**31 - 1,
+                             description="Study plan id; without it, results only")
     add: str | None = Field(None, max_length=400,
                             description="What-if: course ids to add, term:course,… ")
     remove: str | None = Field(None, max_length=400, description="What-if: course ids to drop")

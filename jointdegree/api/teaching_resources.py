@@ -43,13 +43,16 @@ class LectureList(Schema):
 
 
 class LectureQuery(Schema):
-    offering: int | None = Field(None, description="Course offering (teaching assignment) id")
-    start: date | None = Field(None, alias="from", description="First day (default: today)")
+    offering: int | None = Field(None, ge=1, le=2**31 - 1,
+                                 description="Course offering (teaching assignment) id")
+    # bounded: the period is widened by hours and days, which must stay inside datetime's years
+    start: date | None = Field(None, alias="from", ge=date(1900, 1, 1), le=date(2999, 12, 31),
+                               description="First day (default: today)")
     days: int = Field(7, ge=1, le=400, description="How many days from the first")
 
 
 class LectureIn(Schema):
-    offering: int
+    offering: int = Field(ge=1, le=2**31 - 1)
     zone: str = Field(description="Reference zone: the wall-clock time stays fixed in it")
     first_date: date
     starts_at: time = Field(description="Local wall-clock time in `zone`")
@@ -72,7 +75,7 @@ class SeriesOut(Schema):
 
 
 class SlotQuery(Schema):
-    offering: int
+    offering: int = Field(ge=1, le=2**31 - 1)
     duration_minutes: int = Field(90, ge=15, le=480)
     audience: str = Field("", max_length=100)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -35,6 +36,10 @@ def login() -> str | Response | tuple[str, int]:
             return render_template("auth/login.html", form=form), 429, {
                 "Retry-After": str(exc.retry_after)}
         if user is not None:
+            # A new session at login (no fixation): nothing of the visitor's session is kept,
+            # notably not its CSRF secret, which whoever planted that session would know.
+            # (The visitor's language is a cookie of its own.)
+            flask_session.clear()
             login_user(user, remember=bool(form.remember.data))
             return redirect_next()
         # Same words whether the account exists or not.

@@ -31,7 +31,7 @@ from jointdegree.catalog.exports import export_catalog
 from jointdegree.catalog.forms import ConfirmImportForm, CourseForm, CourseSearchForm, ImportForm
 from jointdegree.catalog.models import Course, Institution
 from jointdegree.catalog.records import COLUMNS
-from jointdegree.db import session
+from jointdegree.db import as_id, session
 from jointdegree.errors import Conflict, ValidationFailed
 from jointdegree.files import services as files
 from jointdegree.forms import apply_errors
@@ -131,7 +131,7 @@ def edit_course(course_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     form = _form_for(item.institution, item)
     if form.validate_on_submit():
         try:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            version = as_id(form.version.data)  # not int(): "²".isdigit() is true
             course_service.update_course(item, form.as_row(), current_user, version)
         except ValidationFailed as exc:
             apply_errors(form, exc)
@@ -175,9 +175,9 @@ def import_catalog(code: str) -> str | WerkzeugResponse | tuple[str, int]:
     report = upload = None
     if "upload_id" in request.form and confirm.validate_on_submit():
         upload_id = confirm.upload_id.data or ""
-        if not upload_id.isdigit() or len(upload_id) > 9:
+        if as_id(upload_id) is None:
             abort(400)
-        upload = files.get_own(int(upload_id), current_user, "catalog-import")
+        upload = files.get_own(as_id(upload_id), current_user, "catalog-import")
         report = transfer.import_catalog(institution, upload.data, upload.filename,
                                          current_user)
         if report.applied:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -279,6 +279,13 @@ class CourseFilters:
     status: str | None = "active"
 
 
+def _credit_bound(value: Decimal, rounding: str) -> Decimal:
+    """A search bound as the credits column can compare it (one decimal, below 10000): credits
+    ≥ 0.25 is credits ≥ 0.3, ≤ 1e27 is ≤ 9999.9 (unrounded, the column refuses the value)."""
+    limit = Decimal("9999.9")
+    return max(-limit, min(limit, value)).quantize(Decimal("0.1"), rounding=rounding)
+
+
 def search_statement(filters: CourseFilters) -> Select[Any]:
     """One SELECT for any combination of filters (so a page is 2 queries: count + rows)."""
     statement = select(Course)  # no join: counting stays a scan of one table
@@ -294,9 +301,9 @@ def search_statement(filters: CourseFilters) -> Select[Any]:
     if filters.isced:
         clauses.append(Course.isced.startswith(filters.isced))
     if filters.credits_min is not None:
-        clauses.append(Course.credits >= filters.credits_min)
+        clauses.append(Course.credits >= _credit_bound(filters.credits_min, ROUND_CEILING))
     if filters.credits_max is not None:
-        clauses.append(Course.credits <= filters.credits_max)
+        clauses.append(Course.credits <= _credit_bound(filters.credits_max, ROUND_FLOOR))
     if filters.language:
         clauses.append(exists().where(CourseLanguage.course_id == Course.id,
                                       CourseLanguage.language == filters.language.lower()))

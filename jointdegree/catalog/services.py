@@ -30,7 +30,7 @@ from jointdegree.catalog.models import (
     PartnershipStatus,
     Programme,
 )
-from jointdegree.db import session, utcnow
+from jointdegree.db import as_id, session, utcnow
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.notifications.services import notify
 from jointdegree.timezones import is_valid_timezone
@@ -127,7 +127,8 @@ def list_institutions() -> list[Institution]:
 def get_institution(code_or_id: str | int) -> Institution:
     query = select(Institution)
     if isinstance(code_or_id, int) or str(code_or_id).isdigit():
-        query = query.where(Institution.id == int(code_or_id))
+        # an id; "²" (a digit to isdigit, not to int) or one past the key range is no institution
+        query = query.where(Institution.id == (as_id(code_or_id) or 0))
     else:
         query = query.where(Institution.code == str(code_or_id).upper())
     institution = session.scalar(query)

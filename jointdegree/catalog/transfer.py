@@ -94,7 +94,17 @@ def read_rows(data: bytes, filename: str, layout: Layout = CATALOG
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileProblem([RowError(0, "", "", "not_utf8", {"byte": str(exc.start)})]) from None
+    if "\x00" in text:  # not text (UTF-16 without its BOM, a binary file): no database stores it
+        raise FileProblem([RowError(0, "", "", "not_utf8", {"byte": str(data.find(b"\x00"))})])
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _csv_rows(reader, layout)
+    except csv.Error:  # with the default dialect, only a cell beyond the csv module's limit
+        raise FileProblem([RowError(reader.line_num, "", "", "too_long",
+                                    {"max": str(csv.field_size_limit())})]) from None
+
+
+def _csv_rows(reader: Any, layout: Layout) -> list[tuple[int, dict[str, str]]]:
     try:
         header = next(reader)
     except StopIteration:
@@ -122,8 +132,18 @@ def _read_xlsx(data: bytes, layout: Layout) -> list[tuple[int, dict[str, str]]]:
     except Exception:
         raise FileProblem([RowError(0, "", "", "not_xlsx")]
                           ) from None
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
+    try:
+        return _xlsx_rows(workbook.worksheets[0].iter_rows(values_only=True), layout)
+    except FileProblem:
+        raise
+    except Exception:  # read-only sheets are parsed lazily: broken XML or cells show up here
+        raise FileProblem([RowError(0, "", "", "not_xlsx")]) from None
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(iterator: Iterator[tuple[Any, ...]], layout: Layout
+               ) -> list[tuple[int, dict[str, str]]]:
     try:
         header = [str(cell or "").strip() for cell in next(iterator)]
     except StopIteration:
@@ -136,7 +156,6 @@ def _read_xlsx(data: bytes, layout: Layout) -> list[tuple[int, dict[str, str]]]:
             continue
         rows.append((number, {name: unneutralise(value)
                               for name, value in zip(header, cells, strict=False) if name}))
-    workbook.close()
     return rows
 
 

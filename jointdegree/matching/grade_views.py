@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from jointdegree.auth.models import Role
 from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog import services as catalog
+from jointdegree.db import as_id
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.forms import apply_errors
 from jointdegree.i18n import content_language, localized
@@ -88,8 +89,7 @@ def settings(partnership_id: int) -> str | Response | tuple[str, int]:
         for pair, form in forms.items():
             if f"{form._prefix}submit" in request.form and form.validate_on_submit():
                 try:
-                    version = int(form.version.data) if (form.version.data or "").isdigit() \
-                        else None
+                    version = as_id(form.version.data)  # not int(): "²".isdigit() is true
                     grading.set_grade_rule(partnership, pair[0], pair[1], form.method.data or "",
                                            current_user, expected_version=version)
                 except (ValidationFailed, Conflict) as exc:

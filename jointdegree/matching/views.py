@@ -28,7 +28,7 @@ from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog import courses as course_service
 from jointdegree.catalog import services as catalog
 from jointdegree.catalog.models import Partnership
-from jointdegree.db import session
+from jointdegree.db import as_id, session
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.forms import apply_errors
 from jointdegree.home.views import register_card
@@ -57,7 +57,7 @@ NAVIGATION.append(("matching.reviews", _l("Review requests"), frozenset({Role.PR
 
 def _version(form: Any) -> int | None:
     raw = (form.version.data or "") if hasattr(form, "version") else ""
-    return int(raw) if str(raw).isdigit() else None
+    return as_id(str(raw))  # not int(): "²".isdigit() is true
 
 
 # -- credit rules ---------------------------------------------------------------------------------
@@ -305,7 +305,8 @@ def syllabus(course_id: int) -> str | Response | WerkzeugResponse | tuple[str, i
         response = send_file(io.BytesIO(stored.data), mimetype=stored.content_type,
                              as_attachment=True, download_name=stored.filename)
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["Content-Security-Policy"] = ("default-src 'none'; sandbox; "
+                                                       "frame-ancestors 'none'")
         return response
     authorize("institution.edit", course.institution)
     form = SyllabusForm()

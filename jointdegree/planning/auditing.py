@@ -30,7 +30,7 @@ from jointdegree.catalog.models import (
     Partnership,
     Programme,
 )
-from jointdegree.db import session
+from jointdegree.db import as_id, session
 from jointdegree.errors import ValidationFailed
 from jointdegree.i18n import content_language, localized
 from jointdegree.matching import rules as credit_rules
@@ -103,18 +103,20 @@ def parse_what_if(add: str | None, remove: str | None) -> WhatIf:
         if not part.strip():
             continue
         term, _sep, course = part.strip().partition(":")
-        if not (term.isdigit() and course.isdigit() and len(part) < 24):
+        term_id, course_id = as_id(term), as_id(course)  # not "²", nor past the key range
+        if term_id is None or course_id is None:
             message = _l("Write added courses as term:course ids, e.g. 12:345.")
             raise ValidationFailed(message, fields={"add": message})
-        pairs.append((int(term), int(course)))
+        pairs.append((term_id, course_id))
     removed: list[int] = []
     for part in (remove or "").split(","):
         if not part.strip():
             continue
-        if not part.strip().isdigit() or len(part) > 12:
+        course_id = as_id(part)
+        if course_id is None:
             message = _l("Write removed courses as course ids separated by commas.")
             raise ValidationFailed(message, fields={"remove": message})
-        removed.append(int(part))
+        removed.append(course_id)
     return WhatIf(tuple(pairs[:40]), tuple(removed[:40]))
 
 
@@ -493,7 +495,8 @@ def find_student(text: str) -> Student | None:
         StudentNumber.number == text.strip()))
     if number is not None:
         return session.get(Student, number)
-    return session.get(Student, int(text)) if text.strip().isdigit() else None
+    student_id = as_id(text)
+    return session.get(Student, student_id) if student_id is not None else None
 
 
 # -- what the plan and audit pages show beside the audit -----------------------------------------

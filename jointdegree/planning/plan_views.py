@@ -16,7 +16,7 @@ from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog.courses import get_course
 from jointdegree.catalog.models import AcademicTerm
-from jointdegree.db import session
+from jointdegree.db import as_id, session
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.home.views import register_card
 from jointdegree.i18n import localized
@@ -35,7 +35,7 @@ def _plan(plan_id: int) -> StudyPlan:
 
 
 def _version(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return as_id(value)  # not int(): "²".isdigit() is true
 
 
 
@@ -47,7 +47,8 @@ def plan(plan_id: int) -> str:
     editable = can(current_user, "plan.edit", student)
     own_results = results.results_of(student)
     checks = plans.check_plan(plan, own_results)
-    report = auditing.audit_student(student, plan)
+    shared = auditing.Shared.load(student.partnership)  # once for the audit and the chart
+    report = auditing.audit_student(student, plan, shared=shared)
     used_terms = {s.term_id for s in plan.semesters}
     term_choices = [(str(t.id), f"{t.code} — {t.institution.code}") for t in session.scalars(
         select(AcademicTerm).where(AcademicTerm.institution_id.in_(
@@ -73,7 +74,7 @@ def plan(plan_id: int) -> str:
         course_forms=course_forms, action_form=PlanActionForm(formdata=None,
                                                               version=plan.version),
         comment_form=CommentForm(formdata=None), max_load=plans.MAX_LOAD_ECTS,
-        chart=timeline(report))
+        chart=timeline(report, shared))
 
 
 def _back(plan: StudyPlan) -> WerkzeugResponse:
@@ -101,8 +102,8 @@ def add_semester(plan_id: int) -> WerkzeugResponse:
     form.term.choices = [(form.term.data or "", "")]
     if not form.validate_on_submit():
         abort(400)
-    term = session.get(AcademicTerm, int(form.term.data)) if (form.term.data or "").isdigit() \
-        else None
+    term_id = as_id(form.term.data)
+    term = session.get(AcademicTerm, term_id) if term_id is not None else None
     if term is None:
         flash(_("Choose a term."), "error")
         return _back(plan)
@@ -134,10 +135,11 @@ def add_course(plan_id: int, semester_id: int) -> WerkzeugResponse:
     authorize("plan.edit", plan.student)
     form = PlanCourseForm(prefix=f"s{semester_id}")
     form.course.choices = [(form.course.data or "", "")]
-    if not form.validate_on_submit() or not (form.course.data or "").isdigit():
+    course_id = as_id(form.course.data)
+    if not form.validate_on_submit() or course_id is None:
         flash(_("Choose a course."), "error")
         return _back(plan)
-    course = get_course(int(form.course.data or 0))
+    course = get_course(course_id)
     return _run(plan, lambda: plans.add_course(plan, semester_id, course, current_user,
                                                _version(form.version.data)),
                 _("%(code)s added.", code=course.code))
@@ -215,23 +217,24 @@ def audit(student_id: int) -> str | tuple[str, int]:
     plan_id = request.args.get("plan", "")
     status = 200
     plan = None
-    if plan_id.isdigit() and len(plan_id) < 10:
-        plan = plans.get_plan(int(plan_id))
+    if as_id(plan_id) is not None:
+        plan = plans.get_plan(as_id(plan_id))
         if plan.student_id != student.id:
             raise NotFound(_("No study plan #%(id)s.", id=plan_id))
     elif not plan_id:
         plan = auditing.default_plan(student)
     error = None
+    shared = auditing.Shared.load(student.partnership)  # once for the audit and the chart
     try:
         what_if = auditing.parse_what_if(",".join(request.args.getlist("add")),
                                          ",".join(request.args.getlist("remove")))
-        report = auditing.audit_student(student, plan, what_if)
+        report = auditing.audit_student(student, plan, what_if, shared=shared)
     except ValidationFailed as exc:
         error, status = str(exc.message), 400
-        report = auditing.audit_student(student, plan)
+        report = auditing.audit_student(student, plan, shared=shared)
     offered = auditing.what_if_choices(report)
     return render_template("planning/audit.html", student=student, plan=plan, report=report,
-                           error=error, offered=offered, chart=timeline(report),
+                           error=error, offered=offered, chart=timeline(report, shared),
                            all_plans=plans.plans_of(student),
                            message_text=auditing.message_text,
                            flatten=auditing.flatten, Decimal=Decimal), status

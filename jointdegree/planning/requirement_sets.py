@@ -64,7 +64,7 @@ def parse_text(text: str, fmt: str) -> Any:
             return json.loads(text)
         # Numbers are kept as text so that 7.5 stays exactly 7.5 (never a float).
         return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 — a SafeLoader subclass
-    except (ValueError, yaml.YAMLError) as exc:
+    except (ValueError, yaml.YAMLError, RecursionError) as exc:  # nested thousands deep
         message = _l("This is not valid %(format)s: %(error)s", format=fmt.upper(),
                      error=str(exc).splitlines()[0])
         raise ValidationFailed(message, code="invalid_document",
@@ -72,7 +72,16 @@ def parse_text(text: str, fmt: str) -> Any:
 
 
 class _ExactLoader(yaml.SafeLoader):
-    """YAML's safe loader, reading decimal numbers as strings (exact), integers as ints."""
+    """YAML's safe loader, reading decimal numbers as strings (exact), integers as ints; without
+    aliases (``*name``): a requirements document never needs them, and a few hundred bytes of
+    aliases to aliases expand into millions of rules to check ("billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
 
 
 _ExactLoader.add_constructor("tag:yaml.org,2002:float",

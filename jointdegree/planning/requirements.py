@@ -404,6 +404,10 @@ _FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # type → (req
     "at_least": (("n", "rules"), ()),
 }
 _SELECTOR_KEYS = ("courses", "partner_courses", "kinds", "isced", "institution")
+_GROUPS = frozenset({"all_of", "any_of", "at_least"})
+#: Groups inside groups, at most: far more than a degree needs, and a bound on the parser's (and
+#: the audit's) recursion, which a document nested hundreds deep would exhaust.
+MAX_DEPTH = 16
 
 
 def parse_requirements(data: object) -> Requirements:
@@ -423,6 +427,7 @@ class _Parser:
         self.problems: list[Problem] = []
         self.ids: dict[str, str] = {}  # rule id → path of its first use
         self.partner_cap: str | None = None
+        self.depth = 0  # groups (all_of, any_of, at_least) around the rule being read
 
     def problem(self, path: str, message: str, **params: object) -> None:
         """Record a problem; a ``value`` from the document is shown short (or by its type)."""
@@ -480,7 +485,11 @@ class _Parser:
             return None
         if not data and not allow_empty:
             self.problem(path, "empty")
-        parsed = [self.rule(item, f"{path}[{i}]") for i, item in enumerate(data)]
+        self.depth += 1
+        try:
+            parsed = [self.rule(item, f"{path}[{i}]") for i, item in enumerate(data)]
+        finally:
+            self.depth -= 1
         return None if None in parsed else tuple(r for r in parsed if r is not None)
 
     def rule(self, data: object, path: str) -> Rule | None:
@@ -488,12 +497,14 @@ class _Parser:
             self.problem(path, "not_an_object")
             return None
         kind = data.get("type")
-        if not isinstance(kind, str) or kind not in _FIELDS:
+        # the top-level rules are at depth 1: groups stop at MAX_DEPTH levels of groups
+        allowed = [k for k in _FIELDS if self.depth <= MAX_DEPTH or k not in _GROUPS]
+        if not isinstance(kind, str) or kind not in allowed:
             if "type" not in data:
                 self.problem(f"{path}.type", "required")
             else:
                 self.problem(f"{path}.type", "invalid_choice", value=kind,
-                             choices=", ".join(_FIELDS))
+                             choices=", ".join(allowed))
             return None
         required, optional = _FIELDS[kind]
         obj = self.object(data, path, (*_COMMON, *required), optional)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from jointdegree.catalog.models import AcademicTerm, CreditSystem
 
 if TYPE_CHECKING:
-    from jointdegree.planning.auditing import StudentAudit
+    from jointdegree.planning.auditing import Shared, StudentAudit
 
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 640, 220, 24, 46, 36
 STATES = ("passed", "in_progress", "planned", "failed")
@@ -44,12 +44,12 @@ class Chart:
     ticks: tuple[tuple[float, Decimal], ...]
 
 
-def timeline(report: StudentAudit) -> Chart | None:
+def timeline(report: StudentAudit, shared: Shared | None = None) -> Chart | None:
     """ECTS-equivalent credits per semester (Chinese credits converted by the partnership's rule,
-    so both campuses share one axis)."""
+    so both campuses share one axis). ``shared``: the partnership's data the audit already
+    loaded (otherwise loaded here, when a Chinese course needs converting)."""
     per_term: dict[int, dict[str, Decimal]] = {}
     terms: dict[int, AcademicTerm] = {}
-    shared = None
     for taken in report.path:
         if taken.term is None:
             continue

@@ -27,7 +27,7 @@ from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog import services as catalog
 from jointdegree.catalog.courses import get_course
 from jointdegree.catalog.models import AcademicTerm, Course, Programme
-from jointdegree.db import session
+from jointdegree.db import as_id, session
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.files import services as files
 from jointdegree.forms import apply_errors
@@ -193,7 +193,7 @@ def edit_student(student_id: int) -> str | WerkzeugResponse | tuple[str, int]:
 
 
 def _version(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return as_id(value)  # not int(): "²".isdigit() is true
 
 
 @bp.route("/students/<id:student_id>/certifications", methods=["POST"])
@@ -303,9 +303,8 @@ def roster(course_id: int, term_id: int) -> str | tuple[str, int]:
     typed: dict[int, str] = {}
     status = 200
     if editable and form.validate_on_submit():
-        typed = {int(key.removeprefix("grade-")): value.strip()[:16]
-                 for key, value in request.form.items()
-                 if key.startswith("grade-") and key[6:].isdigit() and len(key) < 20}
+        typed = {as_id(key[6:]): value.strip()[:16] for key, value in request.form.items()
+                 if key.startswith("grade-") and as_id(key[6:]) is not None}
         problems = results.record_roster(course, term, typed, current_user)
         if problems:
             status = 400
@@ -328,9 +327,9 @@ def import_results(code: str) -> str | WerkzeugResponse | tuple[str, int]:
     report = upload = None
     if "upload_id" in request.form and confirm.validate_on_submit():
         upload_id = confirm.upload_id.data or ""
-        if not upload_id.isdigit() or len(upload_id) > 9:
+        if as_id(upload_id) is None:
             abort(400)
-        upload = files.get_own(int(upload_id), current_user, "results-import")
+        upload = files.get_own(as_id(upload_id), current_user, "results-import")
         report = results.import_results(institution, upload.data, upload.filename, current_user)
         if report.applied:
             flash(ngettext("%(num)d result imported.", "%(num)d results imported.", report.created),

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import DAILY, YEARLY, rrule, rrulestr
 from icalendar import Calendar, Event
 from icalendar.parser.content_line import Contentline
 from icalendar.parser.parameter import Parameters
@@ -537,9 +537,17 @@ class _Reader:
                 raise ValueError("COUNT and UNTIL")
             if any(int(parts.get(name, [1])[0]) < 1 for name in ("COUNT", "INTERVAL")):
                 raise ValueError("COUNT and INTERVAL are positive")
+            if "BYEASTER" in parts:  # dateutil's, not iCalendar's (and not 400-year periodic)
+                raise ValueError("BYEASTER")
             rule = rrulestr(vRecur(parts).to_ical().decode(), dtstart=start.local)
         except (ValueError, TypeError):
             raise self.bad_value(prop) from None
+        if rule._freq > DAILY and _DAY_PARTS & set(parts):
+            # dateutil steps through every hour/minute/second of each day its day filters
+            # refuse: minutes of CPU for one such event (FREQ=SECONDLY;BYHOUR=23;BYMONTH=3)
+            raise self.refuse(prop, "unsupported",
+                              what=f"FREQ={parts['FREQ'][0]} with "
+                                   f"{', '.join(sorted(_DAY_PARTS & set(parts)))}")
         if isinstance(until, datetime):
             if until.tzinfo is not None:
                 until = until.astimezone(start.zone).replace(tzinfo=None)
@@ -586,7 +594,9 @@ def _instances(event: _Event, high: datetime, problems: list[IcsProblem]
         last = high.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
         rrule_line = event.block.get("RRULE")
         try:
-            for step, local in enumerate(event.rule):
+            late, years = _late_rule(event.rule, last)
+            for step, shifted in enumerate(late):
+                local = shifted.replace(year=shifted.year - years)
                 if local > last:
                     break
                 if step >= MAX_STEPS:
@@ -595,7 +605,7 @@ def _instances(event: _Event, high: datetime, problems: list[IcsProblem]
                                                {"event": event.label, "limit": str(MAX_STEPS)}))
                     return []
                 starts.append((local, None))
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError, TypeError):  # BYHOUR=25 is a TypeError in dateutil
             problems.append(IcsProblem(rrule_line.line if rrule_line else None, "bad_value",
                                        {"event": event.label, "name": "RRULE",
                                         "value": _short(rrule_line.value if rrule_line else "")}))
@@ -615,6 +625,43 @@ def _instances(event: _Event, high: datetime, problems: list[IcsProblem]
         if end > begin:
             found.append((local.date() if start.all_day else begin, begin, end))
     return found
+
+
+#: The Gregorian calendar, weekdays included, repeats every 400 years (146097 days, 20871 weeks).
+CYCLE_YEARS = 400
+_DAY_FILTERS = ("bymonth", "bymonthday", "byyearday", "byweekno", "byweekday")
+_DAY_PARTS = frozenset({"BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY"})
+
+
+def _late_rule(rule: rrule, last: datetime) -> tuple[Iterable[datetime], int]:
+    """The rule moved forward by whole 400-year cycles (the same instances, ``years`` later),
+    as close to year 9999 as ``last`` allows; no instances when it cannot have any.
+
+    dateutil looks for the next instance up to year 9999, without yielding while none matches
+    its filters (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``): from 2026, seconds of CPU per event.
+    Moved late, that search ends within ~400 years; and a year-by-year probe of the day filters
+    over a whole cycle (hundredths of a second) tells when no day can ever match. (Rules below a
+    day with day filters, far slower still, are refused by :meth:`_Reader.rule`.)"""
+    start, until = rule._dtstart, rule._until  # (dateutil keeps them there)
+    if start > last:
+        return [], 0  # every instance comes after the window (and may take long to find)
+    years = (9999 - 1 - last.year) // CYCLE_YEARS * CYCLE_YEARS
+    if years <= 0:
+        return rule, 0
+    moved = start.replace(year=start.year + years)
+    day_filters = {k: v for k, v in rule._original_rule.items()
+                   if k in _DAY_FILTERS and v}
+    if day_filters:
+        # Can any day pass the day filters (ordinals dropped: "2MO" is any Monday here)? Tried
+        # year by year over more than a whole cycle; every weekday unless some are named, so
+        # that dateutil derives no filter from the probe's own start.
+        day_filters["byweekday"] = tuple(
+            getattr(w, "weekday", w) for w in day_filters.get("byweekday", range(7)))
+        if not list(rrule(YEARLY, dtstart=datetime(9200, 1, 1), count=1, **day_filters)):
+            return [], 0
+    late_until = until.replace(year=until.year + years) if (
+        until is not None and until.year + years <= 9999) else None  # else after the window
+    return rule.replace(dtstart=moved, until=late_until), years
 
 
 def _label(event: _Event) -> str:

@@ -17,7 +17,7 @@ from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, can
 from jointdegree.catalog import services as catalog
 from jointdegree.catalog.models import AcademicTerm, Course
-from jointdegree.db import session
+from jointdegree.db import as_id, session
 from jointdegree.errors import Conflict, ValidationFailed
 from jointdegree.forms import apply_errors
 from jointdegree.i18n import content_language, localized
@@ -99,11 +99,11 @@ def calendar_feed(secret: str) -> Response:
 @login_required
 def create_feed() -> Response:
     form = FeedForm()
-    if not form.validate_on_submit() or not (form.target.data or "").isdigit():
+    target = as_id(form.target.data)  # not int(): "²".isdigit() is true
+    if not form.validate_on_submit() or target is None:
         abort(400)
     try:
-        _feed, secret = feeds.create_feed(current_user, form.kind.data or "",
-                                          int(form.target.data or 0))
+        _feed, secret = feeds.create_feed(current_user, form.kind.data or "", target)
     except ValidationFailed as exc:
         flash(str(exc.message), "error")
     else:
@@ -206,7 +206,8 @@ def offering(assignment_id: int) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.first_date.data = assignment.term.starts_on
         form.audience.data = _default_audience(assignment)
-        if request.args.get("weekday", "").isdigit() and request.args.get("start"):
+        weekday = request.args.get("weekday", "")
+        if weekday in ("0", "1", "2", "3", "4", "5", "6") and request.args.get("start"):
             _prefill_from_slot(form, assignment, int(request.args["weekday"]),
                                request.args["start"], request.args.get("zone"))
     elif editable and form.validate_on_submit():
