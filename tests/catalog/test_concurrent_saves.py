@@ -4,6 +4,7 @@ save lands and the other is told to reload — nothing is overwritten unseen, no
 from __future__ import annotations
 
 import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -47,7 +48,7 @@ def test_simultaneous_saves_never_lose_a_change(fresh_postgres_url) -> None:
                         except Conflict as exc:
                             assert exc.code == "stale_version"
                         barrier.wait(timeout=30)  # next round starts from the new version
-            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            except BaseException as exc:
                 failures.append(exc)
                 barrier.abort()
 
