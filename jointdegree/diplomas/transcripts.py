@@ -8,6 +8,7 @@ partnership's credit rule (:meth:`Shared.credits_in`), grades through its grade 
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -143,7 +144,7 @@ def assemble(student: Student, today: date | None = None) -> model.Transcript:
     scales = []
     for institution in institutions:
         scale = shared.grades.scale(institution.grading_scale)
-        scales.append(_legend(scale, reference_table(partnership, scale, today)))
+        scales.append(_legend(scale, _grading_table(partnership, scale, today)))
     issued = session.scalar(select(DiplomaRecord).where(
         DiplomaRecord.student_id == student.id, DiplomaRecord.status == DiplomaStatus.ISSUED))
     return model.Transcript(
@@ -164,6 +165,26 @@ def assemble(student: Student, today: date | None = None) -> model.Transcript:
         scales=tuple(scales),
         diploma_serial=issued.serial if issued is not None else None,
         verification_code=issued.verification_code if issued is not None else None)
+
+
+# The legend's ECTS grading tables count three academic years of results: two heavy queries
+# (0.1–0.2 s each at 600,000 results) whose answer moves slowly. A transcript shows them as of
+# the last quarter of an hour; conversions by the grading-table method do not use this cache.
+TABLE_SECONDS = 900
+_TABLES: dict[tuple[str, int, str, date | None], tuple[float, Any]] = {}
+
+
+def _grading_table(partnership: Any, scale: Scale, today: date | None) -> Any:
+    key = (str(session.get_bind().engine.url), partnership.id, scale.code, today)
+    now = time.monotonic()
+    hit = _TABLES.get(key)
+    if hit is not None and now - hit[0] < TABLE_SECONDS:
+        return hit[1]
+    if len(_TABLES) > 256:
+        _TABLES.clear()
+    table = reference_table(partnership, scale, today)
+    _TABLES[key] = (now, table)
+    return table
 
 
 def documents_of(institution: Institution, level: str) -> tuple[str, ...]:
