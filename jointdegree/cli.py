@@ -498,8 +498,7 @@ def transcript_command(student: str, fmt: str, english: bool, output: str) -> No
 
     from flask import current_app
 
-    from jointdegree.diplomas import transcripts
-    from jointdegree.diplomas.views import transcript_response
+    from jointdegree.diplomas import documents, transcripts
     from jointdegree.errors import ServiceError
     from jointdegree.planning import auditing
 
@@ -509,11 +508,12 @@ def transcript_command(student: str, fmt: str, english: bool, output: str) -> No
         raise click.ClickException(f"no student with id or number {student}")
     with current_app.test_request_context():
         try:
-            response = transcript_response(transcripts.assemble(found), fmt, english)
+            body, _type, _name = documents.transcript_file(transcripts.assemble(found), fmt,
+                                                            english)
         except ServiceError as exc:
             raise click.ClickException(str(exc.message)) from None
-        Path(output).write_bytes(response.get_data())
-    click.echo(f"{output}: {response.content_length or len(response.get_data())} bytes")
+    Path(output).write_bytes(body)
+    click.echo(f"{output}: {len(body)} bytes")
 
 
 @diploma.command("rotate-key")

@@ -120,12 +120,6 @@ def _out(row: DiplomaRecord) -> DiplomaOut:
                       revocation_reason=row.revocation_reason)
 
 
-def _readable(user: User, serial: str) -> DiplomaRecord:
-    row = services.get_record(serial)
-    authorize("student.read", row.student, user=user)
-    return row
-
-
 @endpoint("GET", "/students/<id:student_id>/transcript", summary="Double-degree transcript",
           tag="diplomas", query=TranscriptQuery, response=TranscriptOut,
           errors=(400, *READ_ERRORS), files=("application/pdf", "application/xml"))
@@ -181,7 +175,7 @@ def get_diploma(user: User, serial: str, query: RecordQuery) -> Any:
     """``format=signed`` (default) answers the downloadable signed record; ``ob3`` the Open
     Badges 3.0 credential; ``pdf`` the printed record. A pending record has none of these
     (409 ``not_issued``): its summary is in the list."""
-    row = _readable(user, serial)
+    row = services.readable_record(serial, user)
     if query.format == "signed":
         return SignedRecordOut.model_validate(services.signed_document(row))
     services.signed_document(row)  # refuses a record that is not issued
@@ -198,14 +192,14 @@ def get_diploma(user: User, serial: str, query: RecordQuery) -> Any:
           tag="diplomas", body=ApprovalIn, response=DiplomaOut, errors=WRITE_ERRORS)
 def approve_diploma(user: User, serial: str, body: ApprovalIn) -> DiplomaOut:
     """The second institution's approval issues the record."""
-    return _out(services.approve(_readable(user, serial), user, body.title))
+    return _out(services.approve(services.readable_record(serial, user), user, body.title))
 
 
 @endpoint("POST", "/diplomas/<serial>/revoke", summary="Revoke an issued record",
           tag="diplomas", body=RevocationIn, response=DiplomaOut, errors=WRITE_ERRORS)
 def revoke_diploma(user: User, serial: str, body: RevocationIn) -> DiplomaOut:
     """The reason is kept and shown by verification; the record itself is never changed."""
-    return _out(services.revoke(_readable(user, serial), user, body.reason))
+    return _out(services.revoke(services.readable_record(serial, user), user, body.reason))
 
 
 @endpoint("GET", "/verify/<code>", summary="Verify a record by its code (public)",

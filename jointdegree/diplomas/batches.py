@@ -126,7 +126,8 @@ def run(batch: DiplomaBatch, actor: User,
 
 
 def batches_for(user: User) -> list[DiplomaBatch]:
-    statement = select(DiplomaBatch).order_by(DiplomaBatch.id.desc()).limit(50)
+    statement = (select(DiplomaBatch).options(selectinload(DiplomaBatch.partnership))
+                 .order_by(DiplomaBatch.id.desc()).limit(50))
     if user.role is not Role.ADMIN:
         statement = statement.where(DiplomaBatch.institution_id == user.institution_id)
     return list(session.scalars(statement))

@@ -94,6 +94,28 @@ def transcript_pdf(transcript: Transcript, english: bool = False) -> bytes:
     return to_pdf(transcript_html(transcript, english))
 
 
+def transcript_file(document: Transcript, format: str, english: bool = False
+                    ) -> tuple[bytes, str, str]:
+    """The transcript as a file (body, media type, file name): pdf, elmo or json. The page, the
+    API and the CLI all download it through here."""
+    stem = document.number
+    if format == "pdf":
+        return transcript_pdf(document, english), "application/pdf", f"{stem}.pdf"
+    if format == "elmo":
+        from datetime import UTC, datetime
+
+        from jointdegree.diplomas.elmo import elmo_document
+
+        return (elmo_document(document, datetime.now(UTC)), "application/xml",
+                f"{stem}.elmo.xml")
+    import json
+
+    from jointdegree.diplomas.transcript import to_data
+
+    body = json.dumps(to_data(document), ensure_ascii=False, indent=2).encode()
+    return body, "application/json", f"{stem}.json"
+
+
 def diploma_context(content: Mapping[str, Any], status: str, code: str | None,
                     english: bool = False) -> dict[str, Any]:
     context = _context(english)

@@ -80,6 +80,13 @@ def get_record(serial: str) -> DiplomaRecord:
     return row
 
 
+def readable_record(serial: str, user: User) -> DiplomaRecord:
+    """A record the user may read: the student's own, or their partnership's registrars'."""
+    row = get_record(serial)
+    authorize("student.read", row.student, user=user)
+    return row
+
+
 def by_code(code: str) -> DiplomaRecord | None:
     normal = signing.normalize_code(code)
     if not normal:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from jointdegree.auth.policy import authorize, can
 from jointdegree.diplomas import batches, documents, services, transcripts
-from jointdegree.diplomas.transcript import Transcript, to_data
+from jointdegree.diplomas.transcript import Transcript
 from jointdegree.errors import Conflict, Throttled, ValidationFailed
 from jointdegree.i18n import content_language
 from jointdegree.planning.students import get_student
@@ -62,8 +62,7 @@ def student_diploma(student_id: int) -> str | WerkzeugResponse:
 @bp.route("/diplomas/<serial>.json")
 @login_required
 def download(serial: str) -> Response:
-    row = services.get_record(serial)
-    authorize("student.read", row.student)
+    row = services.readable_record(serial, current_user)
     body = json.dumps(services.signed_document(row), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f"attachment; filename={row.serial}.json"})
@@ -72,8 +71,7 @@ def download(serial: str) -> Response:
 @bp.route("/diplomas/<serial>.pdf")
 @login_required
 def download_pdf(serial: str) -> Response:
-    row = services.get_record(serial)
-    authorize("student.read", row.student)
+    row = services.readable_record(serial, current_user)
     services.signed_document(row)  # refuses a record that is not issued yet
     pdf = documents.diploma_pdf(row.content, row.status.value, row.verification_code,
                                 english=request.args.get("english") == "1")
@@ -83,8 +81,7 @@ def download_pdf(serial: str) -> Response:
 @bp.route("/diplomas/<serial>.ob3.json")
 @login_required
 def download_badge(serial: str) -> Response:
-    row = services.get_record(serial)
-    authorize("student.read", row.student)
+    row = services.readable_record(serial, current_user)
     body = json.dumps(services.open_badge(row), ensure_ascii=False, indent=2)
     return _attachment(body.encode(), "application/vc+ld+json", f"{row.serial}.ob3.json")
 
@@ -116,20 +113,8 @@ def transcript_file(student_id: int, format: str) -> Response:
 
 def transcript_response(document: Transcript, format: str,
                         english: bool = False) -> Response:
-    """The transcript as a file download: one place for the web page and the API."""
-    stem = document.number
-    if format == "pdf":
-        return _attachment(documents.transcript_pdf(document, english), "application/pdf",
-                           f"{stem}.pdf")
-    if format == "elmo":
-        from datetime import UTC, datetime
-
-        from jointdegree.diplomas.elmo import elmo_document
-
-        return _attachment(elmo_document(document, datetime.now(UTC)), "application/xml",
-                           f"{stem}.elmo.xml")
-    body = json.dumps(to_data(document), ensure_ascii=False, indent=2)
-    return _attachment(body.encode(), "application/json", f"{stem}.json")
+    """The transcript as a download (page and API)."""
+    return _attachment(*documents.transcript_file(document, format, english))
 
 
 def _attachment(body: bytes, mimetype: str, filename: str) -> Response:

@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jointdegree.auth.models import User
 from jointdegree.db import session
@@ -196,3 +196,21 @@ def test_the_elmo_download_of_a_demo_student_validates(app, client) -> None:
     assert validate(answer.data, reference / "elmo" / "schema.xsd",
                     reference / "xsd-catalog.xml") == []
     assert answer.data.count(b"<report>") + answer.data.count(b"<report ") == 2
+
+
+def test_the_transcript_page_costs_the_same_queries_with_more_results(app, client,
+                                                                      query_counter) -> None:
+    """A first-year student and a graduate: the page issues the same number of statements."""
+    with app.test_request_context():
+        ids = [student("student02@example.org").id, student(READY).id]
+        sizes = [session.scalar(select(func.count()).select_from(Result).where(
+            Result.student_id == i)) for i in ids]
+    assert sizes[0] < sizes[1]  # the comparison means something
+    login(client, NICE, DEMO_PASSWORD)
+    counts = []
+    for student_id in ids:
+        client.get(f"/students/{student_id}/transcript")  # warm the grading-table cache alike
+        query_counter.clear()
+        assert client.get(f"/students/{student_id}/transcript").status_code == 200
+        counts.append(len(query_counter))
+    assert counts[0] == counts[1], counts
