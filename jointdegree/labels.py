@@ -216,6 +216,7 @@ ROW_REASON_TEXT: dict[str, Any] = {
     "empty_sheet": _l("the sheet is empty"),
     "no_student": _l("no student with this number at the institution"),
     "recorded": _l("this attempt is already recorded: correct it on the student's page"),
+    "control": _l("contains an invisible control character (%(char)s): retype the text"),
 }
 
 

@@ -191,8 +191,14 @@ def init_app(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; "
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-        if is_api_request() or getattr(current_user, "is_authenticated", False):
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        # What a signed-in user or an API client receives is theirs alone: no shared cache keeps
+        # it, and the browser does not keep it on disk once they log out. That includes files
+        # (send_file marks them "no-cache", which lets a proxy store them). A view may choose
+        # private caching (a calendar feed) or declare a response public (the signing keys).
+        personal = is_api_request() or getattr(current_user, "is_authenticated", False)
+        explicit = response.cache_control.private or response.cache_control.public
+        if personal and request.endpoint != "static" and not explicit:
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
     register_error_pages(app)

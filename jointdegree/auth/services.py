@@ -140,6 +140,14 @@ def change_password(user: User, current: str, new: str) -> None:
     session.commit()
 
 
+def end_sessions(user: User) -> None:
+    """Log out: the session cookie is signed but kept by the browser, so a copy of it would
+    stay valid after logout; a new ``auth_version`` makes every earlier session of the account
+    stale (logging out on one device logs out the others, as after a password change)."""
+    user.auth_version += 1
+    session.commit()
+
+
 def update_preferences(user: User, *, locale: str | None, timezone: str | None) -> None:
     from jointdegree.timezones import is_valid_timezone
 

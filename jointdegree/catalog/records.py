@@ -146,6 +146,7 @@ ROW_REASONS: dict[str, str] = {
     "empty_sheet": "the sheet is empty",
     "no_student": "no student with this number at the institution",
     "recorded": "this attempt is already recorded: correct it on the student's page",
+    "control": "contains an invisible control character ({char}): retype the text",
     "message": "{message}",
 }
 

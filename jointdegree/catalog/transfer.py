@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,9 +69,36 @@ class Layout:
 
     columns: Sequence[str]
     required: frozenset[str]
+    multiline: frozenset[str] = frozenset()  # may hold line breaks and tabs
 
 
-CATALOG = Layout(COLUMNS, REQUIRED_COLUMNS)
+CATALOG = Layout(COLUMNS, REQUIRED_COLUMNS, frozenset(
+    column for column in COLUMNS if column.startswith(("description_", "outcomes_"))))
+
+# Invisible characters that have no place in a course record: C0 and C1 controls (a bell, an
+# escape sequence for a terminal that shows the log) and the bidirectional overrides and
+# isolates that make a title read differently from what it stores ("Trojan Source").
+_INVISIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_INVISIBLE}]")
+_CONTROL_ONE_LINE = re.compile(f"[{_INVISIBLE}\t\n\r\u2028\u2029]")
+
+
+def _refuse_control_characters(rows: list[tuple[int, dict[str, str]]], layout: Layout
+                               ) -> list[tuple[int, dict[str, str]]]:
+    """Every cell holding an invisible control character, reported by row and column with the
+    character named (U+0007): the file is refused as a whole, as for any other row problem."""
+    errors = []
+    for line, row in rows:
+        for column, value in row.items():
+            pattern = _CONTROL if column in layout.multiline else _CONTROL_ONE_LINE
+            found = pattern.search(value)
+            if found is not None:
+                shown = pattern.sub("\N{REPLACEMENT CHARACTER}", value)
+                errors.append(RowError(line, column, shown[:60], "control",
+                                       {"char": f"U+{ord(found.group()):04X}"}))
+    if errors:
+        raise FileProblem(errors)
+    return rows
 
 
 def _check_header(header: Sequence[str], layout: Layout) -> None:
@@ -89,7 +117,7 @@ def read_rows(data: bytes, filename: str, layout: Layout = CATALOG
               ) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a CSV (UTF-8, BOM or not) or XLSX file."""
     if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, layout)
+        return _refuse_control_characters(_read_xlsx(data, layout), layout)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -98,10 +126,11 @@ def read_rows(data: bytes, filename: str, layout: Layout = CATALOG
         raise FileProblem([RowError(0, "", "", "not_utf8", {"byte": str(data.find(b"\x00"))})])
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return _csv_rows(reader, layout)
+        rows = _csv_rows(reader, layout)
     except csv.Error:  # with the default dialect, only a cell beyond the csv module's limit
         raise FileProblem([RowError(reader.line_num, "", "", "too_long",
                                     {"max": str(csv.field_size_limit())})]) from None
+    return _refuse_control_characters(rows, layout)
 
 
 def _csv_rows(reader: Any, layout: Layout) -> list[tuple[int, dict[str, str]]]:
@@ -112,14 +141,17 @@ def _csv_rows(reader: Any, layout: Layout) -> list[tuple[int, dict[str, str]]]:
     _check_header(header, layout)
     names = [h.strip() for h in header]
     rows = []
+    end = reader.line_num
     for values in reader:
+        # A row's line is where it starts: a quoted cell with line breaks spans several.
+        line, end = end + 1, reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(names):
             extra = ", ".join(v for v in values[len(names):] if v.strip())
             if extra:
-                raise FileProblem([RowError(reader.line_num, "", extra, "extra_cells")])
-        rows.append((reader.line_num, {name: unneutralise(value) if value[:1] == "'" else value
+                raise FileProblem([RowError(line, "", extra, "extra_cells")])
+        rows.append((line, {name: unneutralise(value) if value[:1] == "'" else value
                                        for name, value in zip(names, values, strict=False)}))
     return rows
 

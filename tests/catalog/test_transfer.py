@@ -75,6 +75,30 @@ def test_unreadable_files_are_explained(app, world, data, reason) -> None:
     assert not report.ok and any(reason in e.reason for e in report.errors)
 
 
+def test_invisible_control_characters_are_refused_where_they_hide(app, db, world) -> None:
+    """A bell in a title, an escape sequence, a bidirectional override that makes a code read
+    backwards: the file is refused with the row, the column and the character named. Line
+    breaks stay welcome in descriptions, not in titles."""
+    data = csv_file([
+        course_row("A1", title_fr="Systèmes\x07 répartis"),  # line 2
+        course_row("A2", title_en="Data\x1b[31m mining"),  # line 3
+        course_row("A3\u202e21", title_en="Algebra"),  # line 4
+        course_row("A4", title_fr="Réseaux\navancés"),  # line 5: a line break in a title
+        course_row("A5", description_fr="Cours magistral.\n\tTravaux pratiques."),  # fine
+    ])
+    with app.test_request_context():
+        report = transfer.import_catalog(world["nice"], data, "nice.csv", None)
+    assert not report.applied and count(db, world["nice"]) == 0
+    found = {(e.line, e.column, e.params.get("char")) for e in report.errors}
+    assert found == {(2, "title_fr", "U+0007"), (3, "title_en", "U+001B"),
+                     (4, "code", "U+202E"), (5, "title_fr", "U+000A")}
+    assert all("\x07" not in e.value and "\x1b" not in e.value for e in report.errors)
+    with app.test_request_context():
+        fine = transfer.import_catalog(world["nice"], csv_file([course_row(
+            "A5", description_fr="Cours magistral.\n\tTravaux pratiques.")]), "n.csv", None)
+    assert fine.applied and count(db, world["nice"]) == 1
+
+
 def test_reimport_updates_by_code_and_leaves_the_rest(app, db, world) -> None:
     first = csv_file([course_row("A1"), course_row("A2")])
     second = csv_file([course_row("A1"), course_row("A2", credits="3"), course_row("A3")])

@@ -91,9 +91,12 @@ def test_logged_in_pages_and_downloads_carry_the_security_headers(client) -> Non
         with client.get(path) as response:
             assert response.status_code < 500, path
             assert_hardened(response, path)
+            # private pages and files alike: no shared cache, nothing left on disk
+            assert response.headers["Cache-Control"] == "private, no-store", path
             if response.mimetype == "text/html":
-                assert "no-store" in response.headers["Cache-Control"], path  # private pages
                 assert_no_inline_script(response.get_data(as_text=True), path)
+    with client.get("/static/css/app.css") as response:  # the style sheet stays cacheable
+        assert "no-store" not in response.headers.get("Cache-Control", ""), response.headers
 
 
 def test_api_answers_carry_the_security_headers(app, client) -> None:
@@ -216,6 +219,21 @@ def test_logging_in_again_as_someone_else_renews_the_session_too(app, client) ->
     second = session_of(app, client)
     assert "_user_id" not in first and second["_user_id"]
     assert first["csrf_token"] != second["csrf_token"]
+
+
+def test_a_copied_session_cookie_is_dead_after_logout(app, client) -> None:
+    """Someone who copied the cookie (a shared computer, a stolen backup) cannot use it once
+    its owner has logged out: the session is ended on the server, not only in that browser."""
+    log_in(client, STUDENT)
+    copied = client.get_cookie("session")
+    assert copied is not None and client.get("/profile").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    thief = app.test_client()
+    thief.set_cookie("session", copied.value)
+    answer = thief.get("/profile")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert log_in(client, STUDENT).status_code == 302  # the owner logs in again as before
+    assert client.get("/profile").status_code == 200
 
 
 # -- open redirects -------------------------------------------------------------------------------
