@@ -100,3 +100,16 @@ def test_cli_help_needs_no_database() -> None:
     assert result.returncode == 0
     for command in ("db", "user", "demo", "run"):
         assert command in result.stdout
+
+
+def test_the_wsgi_entry_point_takes_the_long_lived_objects_out_of_the_collectors_way(
+        tmp_path: Path) -> None:
+    """gunicorn's entry point freezes what start-up loaded (a full collection walking it paused
+    requests for over 100 ms at load volume); a fresh process, as a worker would be."""
+    env = {**os.environ, "JOINTDEGREE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}",
+           "JOINTDEGREE_SECRET_KEY": "wsgi-test", "JOINTDEGREE_KEYS_DIR": str(tmp_path / "k")}
+    out = subprocess.run([sys.executable, "-c", "import gc, jointdegree.wsgi as w; "
+                          "print(type(w.app).__name__, gc.get_freeze_count())"],
+                         env=env, capture_output=True, text=True, timeout=120, check=True)
+    name, frozen = out.stdout.split()
+    assert name == "Flask" and int(frozen) > 50_000, out.stdout

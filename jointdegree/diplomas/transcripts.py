@@ -103,14 +103,15 @@ def assemble(student: Student, today: date | None = None) -> model.Transcript:
     """The transcript of ``student`` as of ``today``: every attempt, in calendar order."""
     partnership = student.partnership
     shared = auditing.Shared.load(partnership)
-    report = auditing.audit_student(student, shared=shared)
+    results = _results(student)
+    report = auditing.audit_student(student, shared=shared, results=results)
     institutions = sorted((p.institution for p in partnership.programmes),
                           key=lambda i: (i.country != "FR", i.code))
     by_id = {i.id: i for i in institutions}
     systems = [i.credit_system.value for i in institutions]
 
     grouped: dict[int, list[Result]] = defaultdict(list)
-    for result in _results(student):
+    for result in results:
         grouped[result.term_id].append(result)
     terms = []
     for results in sorted(grouped.values(), key=lambda rs: (rs[0].term.starts_on,

@@ -471,8 +471,13 @@ def _what_if_courses(what_if: WhatIf) -> dict[int, tuple[AcademicTerm, Course]]:
 
 
 def audit_student(student: Student, plan: StudyPlan | None = None,
-                  what_if: WhatIf | None = None, shared: Shared | None = None) -> StudentAudit:
-    """Both degrees, side by side. A constant number of queries, whatever the student's size."""
+                  what_if: WhatIf | None = None, shared: Shared | None = None,
+                  results: list[Result] | None = None) -> StudentAudit:
+    """Both degrees, side by side. A constant number of queries, whatever the student's size.
+
+    ``results``: the student's results with their course, its institution and the term loaded,
+    when the caller has them already (the transcript lists them too).
+    """
     from jointdegree.planning.exceptions import exceptions_of
 
     what_if = what_if or WhatIf()
@@ -482,7 +487,7 @@ def audit_student(student: Student, plan: StudyPlan | None = None,
             message = _l("Only courses of the two partners can be added.")
             raise ValidationFailed(message, fields={"add": message})
     shared = shared or Shared.load(student.partnership)
-    path = path_of(_results(student), plan, what_if, extra)
+    path = path_of(_results(student) if results is None else results, plan, what_if, extra)
     exceptions = exceptions_of(student)
     degrees = [audit_degree(shared, programme, path, student, exceptions)
                for programme in student.partnership.programmes]
