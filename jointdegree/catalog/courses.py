@@ -20,7 +20,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     literal,
     select,
 )
@@ -31,6 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from jointdegree.audit.services import record as audit
 from jointdegree.auth.models import User
 from jointdegree.auth.policy import authorize
+from jointdegree.bulk import insert_plain_rows
 from jointdegree.catalog.models import (
     AcademicTerm,
     Course,
@@ -390,19 +390,13 @@ def remove_links(course_ids: Sequence[int]) -> None:
 
 def insert_links(rows: Sequence[tuple[int, CourseRecord]], terms: Mapping[str, int],
                  codes: Mapping[str, int]) -> None:
-    """Bulk-insert the link rows of many courses (three INSERTs whatever their number)."""
-    languages = [{"course_id": cid, "language": lang} for cid, rec in rows
-                 for lang in rec.languages]
-    offered = [{"course_id": cid, "term_id": terms[code]} for cid, rec in rows
-               for code in rec.terms]
-    required = [{"course_id": cid, "prerequisite_id": codes[code]} for cid, rec in rows
-                for code in rec.prerequisites]
-    if languages:
-        session.execute(insert(CourseLanguage.__table__), languages)
-    if offered:
-        session.execute(insert(course_terms), offered)
-    if required:
-        session.execute(insert(course_prerequisites), required)
+    """Bulk-insert the link rows of many courses (three statements whatever their number)."""
+    insert_plain_rows(CourseLanguage.__table__, ("course_id", "language"),
+                      [(cid, lang) for cid, rec in rows for lang in rec.languages])
+    insert_plain_rows(course_terms, ("course_id", "term_id"),
+                      [(cid, terms[code]) for cid, rec in rows for code in rec.terms])
+    insert_plain_rows(course_prerequisites, ("course_id", "prerequisite_id"),
+                      [(cid, codes[code]) for cid, rec in rows for code in rec.prerequisites])
 
 
 def institution_courses(institution: Institution, include_retired: bool = True

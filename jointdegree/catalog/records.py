@@ -165,6 +165,8 @@ _SEPARATORS = re.compile(r"[;；,，]")
 def _split(value: str) -> tuple[str, ...]:
     if not value:
         return ()
+    if not _SEPARATORS.search(value):  # one item, the usual case
+        return (value.strip(),) if value.strip() else ()
     return tuple(part.strip() for part in _SEPARATORS.split(value) if part.strip())
 
 
@@ -197,7 +199,10 @@ def parse_row(row: Mapping[str, str | None], line: int,
     """
     errors: list[RowError] = []
     # Every cell once, stripped: the importer calls this 20,000 times for a large catalog.
-    cells = {column: (row.get(column) or "").strip() for column in COLUMNS}
+    # Empty cells (most of a typical row) are left out and read as "".
+    cells = dict.fromkeys(COLUMNS, "")
+    cells.update((column, value.strip()) for column, value in row.items()
+                 if value and column in cells)
     cell = cells.__getitem__
 
     code = cell("code")

@@ -23,6 +23,7 @@ from jointdegree.audit.services import current_channel
 from jointdegree.audit.services import record as audit
 from jointdegree.auth.models import User
 from jointdegree.auth.policy import authorize
+from jointdegree.bulk import collector_paused
 from jointdegree.catalog import courses as course_service
 from jointdegree.catalog.models import Course, Institution
 from jointdegree.catalog.records import (
@@ -89,6 +90,8 @@ def _refuse_control_characters(rows: list[tuple[int, dict[str, str]]], layout: L
     character named (U+0007): the file is refused as a whole, as for any other row problem."""
     errors = []
     for line, row in rows:
+        if not _CONTROL_ONE_LINE.search("".join(row.values())):
+            continue  # the usual row: nothing to look at cell by cell
         for column, value in row.items():
             pattern = _CONTROL if column in layout.multiline else _CONTROL_ONE_LINE
             found = pattern.search(value)
@@ -219,6 +222,7 @@ def plan(institution: Institution, rows: list[tuple[int, dict[str, str]]],
     return records, errors[:MAX_ERRORS_REPORTED]
 
 
+@collector_paused()
 def import_catalog(institution: Institution, data: bytes, filename: str, actor: User | None,
                    dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
     """Check a whole file, then (unless ``dry_run`` or any error) create and update courses."""
@@ -268,17 +272,16 @@ def _apply(institution: Institution, new: list[CourseRecord],
             "institution_id": institution.id, "created_at": now, "updated_at": now,
             "updated_by_id": actor_id, "version": 1} for r in new]
         session.execute(insert(Course.__table__), values)
-        ids = course_service.course_codes(institution)
-        created_ids = [(ids[r.code], r) for r in new]
     for course, _before, record in changed:
         for key, value in course_service.column_values(record).items():
             setattr(course, key, value)
         course.updated_at = now
         course.updated_by_id = actor_id
     session.flush()
+    codes = course_service.course_codes(institution)  # the new courses' ids included
+    created_ids = [(codes[r.code], r) for r in new]
     updated_ids = [(course.id, record) for course, _b, record in changed]
     course_service.remove_links([cid for cid, _r in updated_ids])
-    codes = course_service.course_codes(institution)
     course_service.insert_links(created_ids + updated_ids,
                                 course_service.term_codes(institution), codes)
     channel = current_channel()

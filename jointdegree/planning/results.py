@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from jointdegree.audit.services import record, snapshot
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, is_admin, is_registrar_of, policy
+from jointdegree.bulk import collector_paused
 from jointdegree.catalog.models import AcademicTerm, Course, Institution
 from jointdegree.catalog.records import RowError
 from jointdegree.catalog.services import _Errors, check_version, commit_versioned
@@ -360,6 +361,7 @@ _FIELD_COLUMN = {"grade": "grade", "status": "status", "credits_earned": "credit
                  "attempt": "attempt", "course": "course", "term": "term"}
 
 
+@collector_paused()
 def import_results(institution: Institution, data: bytes, filename: str, actor: User | None,
                    dry_run: bool = False) -> ResultImportReport:
     """A results file of one institution: every row checked, then all saved or none."""
