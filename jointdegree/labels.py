@@ -409,5 +409,15 @@ HONOURS_TEXT: dict[str, Any] = {
 }
 
 
+# What each French honours means, to gloss the French word on a bilingual document (a diploma
+# keeps "très bien" as awarded and explains it in the document's other languages).
+HONOURS_MEANING: dict[str, Any] = {
+    "très bien": _l("very good"),
+    "bien": _l("good"),
+    "assez bien": _l("fairly good"),
+    "passable": _l("pass (honours)"),
+}
+
+
 def honours_text(value: str | None) -> str:
     return str(HONOURS_TEXT.get(value or "", value or ""))

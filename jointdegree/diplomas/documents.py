@@ -23,14 +23,12 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from jointdegree.diplomas.transcript import Transcript
-from jointdegree.diplomas.wording import document_words, languages_of
+from jointdegree.diplomas.wording import document_words, honours_glosses, languages_of
 from jointdegree.errors import ValidationFailed
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # Glosses of the French honours for readers of the other languages. Not the Chinese five-level
 # grades (优秀, 良好…): those are grades, and honours are not (see the vocabulary reference).
-HONOURS_GLOSS = {"très bien": "very good · 很好", "bien": "good · 好",
-                 "assez bien": "fairly good · 较好", "passable": "pass · 合格"}
 UNITS = {"ects": "ECTS", "cn": "学分"}
 
 
@@ -70,8 +68,9 @@ def refuse_undrawable(text: str) -> None:
 
 def _context(english: bool) -> dict[str, Any]:
     languages = languages_of(english)
-    return {"words": document_words(languages), "doc_langs": languages, "num": num,
-            "unit": UNITS, "honours_gloss": HONOURS_GLOSS}
+    words = document_words(languages)
+    return {"words": words, "doc_langs": languages, "num": num, "unit": UNITS,
+            "honours_gloss": honours_glosses(words, languages)}
 
 
 def transcript_context(transcript: Transcript, english: bool = False) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from jointdegree.labels import AUDIT_WORDS, LABELS
+from jointdegree.labels import AUDIT_WORDS, HONOURS_MEANING, LABELS
 from jointdegree.matching.grade_views import METHOD_LABELS
 from jointdegree.planning.models import Attempt, ResultStatus
 
@@ -92,6 +92,7 @@ _ENUM_WORDS: dict[str, Any] = {
     **{f"audit_{key}": AUDIT_WORDS[key] for key in ("satisfied", "not_yet", "impossible",
                                                      "waived")},
     **{f"method_{key}": text for key, text in METHOD_LABELS.items()},
+    **{f"honours_{value}": text for value, text in HONOURS_MEANING.items()},
 }
 
 
@@ -113,3 +114,12 @@ def languages_of(english: bool) -> tuple[str, ...]:
 
 def pick(names: Mapping[str, str], lang: str) -> str:
     return names.get(lang) or ""
+
+
+def honours_glosses(words: Mapping[str, Mapping[str, str]], languages: Sequence[str]
+                    ) -> dict[str, str]:
+    """French honours → their meaning in the document's other languages ("很好", or
+    "很好 · very good" with English): the French word itself is printed as awarded."""
+    return {value: " · ".join(words[f"honours_{value}"][lang] for lang in languages
+                              if lang != "fr")
+            for value in HONOURS_MEANING}

@@ -104,6 +104,13 @@ def test_the_two_meanings_of_mention_are_kept_apart(app, client) -> None:
     # The title's field sits under the degree-title heading, the honours under their own.
     assert "Intitulé du diplôme" in html and "学位名称" in html
     assert html.index("Master mention Informatique") < html.index(french.honours)
+    # The honours keep their French word, explained in the document's other languages from the
+    # translators' catalog (a French reader's interface changes nothing on the document).
+    meaning = {"très bien": "很好", "bien": "良好", "assez bien": "较好", "passable": "及格"}
+    assert f'<span class="gloss">{meaning[french.honours]}</span>' in html
+    english = client.get(f"/students/{someone.id}/transcript?english=1",
+                         headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert f'<span class="gloss">{meaning[french.honours]} · ' in english
 
 
 def test_the_document_number_changes_with_the_content(app) -> None:
