@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
@@ -16,6 +17,8 @@ from sqlalchemy.engine import make_url
 PG_ADMIN_URL = os.environ.get("JOINTDEGREE_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Public schemas and domain tables, beside the checkout (../shared/reference).
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
 def skip_or_fail(reason: str) -> NoReturn:
@@ -122,3 +125,22 @@ def demo_database(tmp_path_factory: Any) -> Iterator[str]:
     with pg_database("jd_demo") as url:
         load(url)
         yield url
+
+
+def user_by_email(email: str) -> Any:
+    """A demo or test user, by address (in the current app context)."""
+    from sqlalchemy import select
+
+    from jointdegree.auth.models import User
+    from jointdegree.db import session
+
+    return session.scalar(select(User).where(User.email == email))
+
+
+def student_by_email(email: str) -> Any:
+    from sqlalchemy import select
+
+    from jointdegree.db import session
+    from jointdegree.planning.models import Student
+
+    return session.scalar(select(Student).where(Student.email == email))

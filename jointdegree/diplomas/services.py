@@ -23,7 +23,7 @@ from jointdegree.auth.services import throttle_state
 from jointdegree.db import session, utcnow
 from jointdegree.diplomas import signing
 from jointdegree.diplomas.models import DiplomaApproval, DiplomaRecord, DiplomaStatus
-from jointdegree.diplomas.transcript import honours
+from jointdegree.diplomas.transcript import honours, names_of
 from jointdegree.diplomas.transcripts import documents_of
 from jointdegree.errors import Conflict, NotFound, Throttled, ValidationFailed
 from jointdegree.planning import auditing
@@ -97,11 +97,6 @@ def by_code(code: str) -> DiplomaRecord | None:
 
 # -- the record's content -------------------------------------------------------------------------
 
-def _names(obj: Any, prefix: str = "name") -> dict[str, str]:
-    return {lang: value for lang in ("fr", "zh", "en")
-            if (value := getattr(obj, f"{prefix}_{lang}", None))}
-
-
 def _serial(partnership_code: str, year: int) -> str:
     count = session.scalar(select(func.count()).select_from(DiplomaRecord)) or 0
     return f"{partnership_code[:12].rstrip('-')}-{year}-{count + 1:06d}"
@@ -116,8 +111,9 @@ def content_of(student: Student, report: auditing.StudentAudit, serial: str,
         average = degree.audit.average
         degrees.append({
             "institution": {"code": degree.institution.code, "hei_id": degree.institution.hei_id,
-                            "names": _names(degree.institution)},
-            "programme": {"code": degree.programme.code, "names": _names(degree.programme),
+                            "names": names_of(degree.institution).as_dict()},
+            "programme": {"code": degree.programme.code,
+                          "names": names_of(degree.programme).as_dict(),
                           "level": degree.programme.level.value},
             "credits": {"value": format(totals.completed, "f"),
                         "system": degree.institution.credit_system.value},
@@ -136,7 +132,7 @@ def content_of(student: Student, report: auditing.StudentAudit, serial: str,
                     "birth_date": student.birth_date.isoformat() if student.birth_date else None,
                     "nationality": student.nationality,
                     "numbers": {n.institution.code: n.number for n in student.numbers}},
-        "double_degree": {"code": partnership.code, "names": _names(partnership)},
+        "double_degree": {"code": partnership.code, "names": names_of(partnership).as_dict()},
         "degrees": degrees,
         "total_credits": {d["credits"]["system"]: d["credits"]["value"] for d in degrees},
         "replaces": replaces.serial if replaces is not None else None,

@@ -58,6 +58,12 @@ class Names:
         return {lang: value for lang in ("fr", "zh", "en") if (value := self.get(lang))}
 
 
+def names_of(obj: Any, prefix: str = "name") -> Names:
+    """The ``<prefix>_fr/_zh/_en`` attributes of a record (institution, programme, course…)."""
+    return Names(getattr(obj, f"{prefix}_fr", None), getattr(obj, f"{prefix}_zh", None),
+                 getattr(obj, f"{prefix}_en", None))
+
+
 @dataclass(frozen=True)
 class InstitutionPart:
     code: str

@@ -30,14 +30,9 @@ from jointdegree.planning.models import Result, Student
 _ATTEMPT_ORDER = {"first": 0, "resit": 1, "retake": 2}
 
 
-def _names(obj: Any, prefix: str = "name") -> model.Names:
-    return model.Names(getattr(obj, f"{prefix}_fr", None), getattr(obj, f"{prefix}_zh", None),
-                       getattr(obj, f"{prefix}_en", None))
-
-
 def _institution(institution: Institution) -> model.InstitutionPart:
     return model.InstitutionPart(institution.code, institution.hei_id, institution.country,
-                                 _names(institution), institution.credit_system.value,
+                                 model.names_of(institution), institution.credit_system.value,
                                  institution.grading_scale)
 
 
@@ -72,7 +67,7 @@ def _line(result: Result, shared: auditing.Shared, partner: Institution) -> mode
     if course.contact_hours is not None or course.self_study_hours is not None:
         hours = (course.contact_hours or Decimal(0)) + (course.self_study_hours or Decimal(0))
     return model.Line(
-        institution=home.code, course_code=course.code, titles=_names(course, "title"),
+        institution=home.code, course_code=course.code, titles=model.names_of(course, "title"),
         attempt=result.attempt.value, status=result.status.value, credits=credits,
         credit_system=home.credit_system.value,
         converted_credits=conversion.amount if conversion is not None else None,
@@ -122,7 +117,7 @@ def assemble(student: Student, today: date | None = None) -> model.Transcript:
             results, key=lambda r: (r.course.code, _ATTEMPT_ORDER.get(r.attempt.value, 9))))
         terms.append(model.Term(by_id[term.institution_id].code if term.institution_id in by_id
                                 else term.institution.code, term.code, term.academic_year,
-                                _names(term), term.starts_on, term.ends_on, lines,
+                                model.names_of(term), term.starts_on, term.ends_on, lines,
                                 model.credit_totals(lines, systems)))
     years: dict[str, list[model.Line]] = defaultdict(list)
     for term in terms:
@@ -135,7 +130,7 @@ def assemble(student: Student, today: date | None = None) -> model.Transcript:
         average = degree.audit.average
         degrees.append(model.Degree(
             institution=_institution(institution), programme_code=degree.programme.code,
-            titles=_names(degree.programme), level=degree.programme.level.value,
+            titles=model.names_of(degree.programme), level=degree.programme.level.value,
             audit_status=degree.audit.status.value,
             credits_completed=degree.audit.totals.completed,
             credits_required=degree.programme.required_credits, average=average,
@@ -153,7 +148,7 @@ def assemble(student: Student, today: date | None = None) -> model.Transcript:
         student=model.Student(student.family_name, student.given_names, student.name_han,
                               student.birth_date, student.nationality,
                               {n.institution.code: n.number for n in student.numbers}),
-        partnership_code=partnership.code, partnership_names=_names(partnership),
+        partnership_code=partnership.code, partnership_names=model.names_of(partnership),
         institutions=tuple(_institution(i) for i in institutions),
         degrees=tuple(sorted(degrees, key=lambda d: [i.code for i in institutions].index(
             d.institution.code))),

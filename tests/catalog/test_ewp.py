@@ -20,10 +20,9 @@ from jointdegree.catalog.ewp import (
     validate,
 )
 from jointdegree.catalog.records import CourseRecord
-from tests.support import skip_or_fail
+from tests.support import REFERENCE, skip_or_fail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 COURSES_XSD_DIR = REFERENCE / "ewp" / "ewp-specs-api-courses" / "master"
 CATALOG = REFERENCE / "xsd-catalog.xml"
 NS = {"c": COURSES_NS, "trm": TERM_NS}

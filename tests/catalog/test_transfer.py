@@ -15,7 +15,7 @@ from jointdegree.catalog.models import Course
 from jointdegree.catalog.records import COLUMNS, parse_row
 from jointdegree.db import session
 from tests.factories import course_row
-from tests.support import csrf_token, login
+from tests.support import REFERENCE, csrf_token, login
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -260,7 +260,7 @@ def test_the_ewp_export_of_the_demo_validates(app, runner, db, tmp_path) -> None
     from jointdegree.demo import load_demo
     from tests.support import skip_or_fail
 
-    shared = ROOT.parent / "shared" / "reference"
+    shared = REFERENCE
     if not (shared / "xsd-catalog.xml").exists():
         skip_or_fail(f"the EWP schemas are not at {shared}")
     with app.app_context():

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from jointdegree.auth.models import User
 from jointdegree.auth.tokens import create_token
 from jointdegree.catalog.models import Partnership
 from jointdegree.db import session
@@ -16,7 +15,7 @@ from jointdegree.demo import DEMO_PASSWORD
 from jointdegree.diplomas import batches
 from jointdegree.diplomas.models import DiplomaRecord, DiplomaStatus
 from jointdegree.planning.models import Student
-from tests.support import login
+from tests.support import login, user_by_email
 
 NICE, HAIKOU = "registrar.nice@example.org", "registrar.haikou@example.org"
 TITLE_NICE, TITLE_HAIKOU = "Directrice de la scolarité", "研究生院院长"
@@ -25,10 +24,6 @@ TITLE_NICE, TITLE_HAIKOU = "Directrice de la scolarité", "研究生院院长"
 @pytest.fixture(autouse=True)
 def _rolled_back(db) -> None:
     """Every test here changes the shared demo database inside a rolled-back transaction."""
-
-
-def user(email: str) -> User:
-    return session.scalar(select(User).where(User.email == email))
 
 
 def cohort_of_ready() -> tuple[Partnership, str]:
@@ -52,7 +47,8 @@ def test_an_interrupted_run_resumes_without_duplicates_and_both_sides_issue(app)
         partnership, cohort = cohort_of_ready()
         students = batches.cohort_students(partnership, cohort)
         before = records_per_student(partnership, cohort)
-        batch = batches.start(partnership, cohort, user(NICE), TITLE_NICE, date(2027, 7, 2))
+        batch = batches.start(partnership, cohort, user_by_email(NICE), TITLE_NICE,
+                              date(2027, 7, 2))
         seen = []
 
         def crash_after_two(step: int) -> None:
@@ -61,11 +57,12 @@ def test_an_interrupted_run_resumes_without_duplicates_and_both_sides_issue(app)
                 raise Interrupted
 
         with pytest.raises(Interrupted):
-            batches.run(batch, user(NICE), progress=crash_after_two)
+            batches.run(batch, user_by_email(NICE), progress=crash_after_two)
         assert batch.handled == 2  # committed before the crash
-        resumed = batches.start(partnership, cohort, user(NICE), TITLE_NICE, date(2027, 7, 2))
+        resumed = batches.start(partnership, cohort, user_by_email(NICE), TITLE_NICE,
+                                date(2027, 7, 2))
         assert resumed.id == batch.id  # the unfinished run continues
-        batches.run(resumed, user(NICE))
+        batches.run(resumed, user_by_email(NICE))
         assert resumed.handled == len(students) == resumed.total
         again = records_per_student(partnership, cohort)
         assert all(count == 1 for count in again.values())  # one live record per student
@@ -73,9 +70,9 @@ def test_an_interrupted_run_resumes_without_duplicates_and_both_sides_issue(app)
         assert eligible >= 1 and eligible + resumed.not_eligible == len(students)
         assert {p["student"] for p in resumed.problems} <= set(students)
 
-        haikou = batches.start(partnership, cohort, user(HAIKOU), TITLE_HAIKOU,
+        haikou = batches.start(partnership, cohort, user_by_email(HAIKOU), TITLE_HAIKOU,
                                date(2027, 7, 2))
-        batches.run(haikou, user(HAIKOU))
+        batches.run(haikou, user_by_email(HAIKOU))
         assert haikou.issued == eligible  # the second institution's approval issues them all
         assert haikou.approved == 0
         issued = session.scalars(select(DiplomaRecord).join(Student).where(
@@ -91,17 +88,18 @@ def test_a_run_acts_only_for_a_partner_registrar(app) -> None:
     with app.test_request_context():
         partnership, cohort = cohort_of_ready()
         with pytest.raises(ValidationFailed):
-            batches.start(partnership, cohort, user("professor.nice@example.org"), "x",
+            batches.start(partnership, cohort, user_by_email("professor.nice@example.org"), "x",
                           date(2027, 7, 2))
         with pytest.raises(ValidationFailed):
-            batches.start(partnership, cohort, user(NICE), "  ", date(2027, 7, 2))
+            batches.start(partnership, cohort, user_by_email(NICE), "  ", date(2027, 7, 2))
 
 
 def test_the_progress_page_shows_the_run_to_its_institution_only(app, client) -> None:
     with app.test_request_context():
         partnership, cohort = cohort_of_ready()
-        batch = batches.start(partnership, cohort, user(NICE), TITLE_NICE, date(2027, 7, 2))
-        batches.run(batch, user(NICE))
+        batch = batches.start(partnership, cohort, user_by_email(NICE), TITLE_NICE,
+                              date(2027, 7, 2))
+        batches.run(batch, user_by_email(NICE))
         batch_id, handled = batch.id, batch.handled
     login(client, NICE, DEMO_PASSWORD)
     page = client.get(f"/diplomas/batches/{batch_id}", headers={"Accept-Language": "en"})
@@ -127,9 +125,9 @@ def test_the_pdfs_of_a_cohort_are_written_once(app, tmp_path) -> None:
 
 def test_the_diplomas_api_lists_requests_and_verifies(app, client) -> None:
     with app.test_request_context():
-        nice = create_token(user(NICE), "test").secret
-        haikou = create_token(user(HAIKOU), "test").secret
-        me = create_token(user("student@example.org"), "test").secret
+        nice = create_token(user_by_email(NICE), "test").secret
+        haikou = create_token(user_by_email(HAIKOU), "test").secret
+        me = create_token(user_by_email("student@example.org"), "test").secret
         ready = session.scalar(select(Student).where(Student.email == "student12@example.org"))
         ready_id = ready.id
 

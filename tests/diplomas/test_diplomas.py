@@ -6,17 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from jointdegree.auth.models import User
 from jointdegree.auth.policy import NotAllowed
 from jointdegree.db import session
 from jointdegree.demo import DEMO_PASSWORD
 from jointdegree.diplomas import services
 from jointdegree.diplomas.models import DiplomaRecord, DiplomaStatus, IssuedRecordChanged
 from jointdegree.errors import Conflict, ValidationFailed
-from jointdegree.planning.models import Student
-from tests.support import csrf_token, login
+from tests.support import csrf_token, login, student_by_email, user_by_email
 
 NICE, HAIKOU = "registrar.nice@example.org", "registrar.haikou@example.org"
 READY, NOT_READY = "student12@example.org", "student11@example.org"
@@ -27,29 +25,21 @@ def _rolled_back(db) -> None:
     """Every test here changes the shared demo database inside a transaction rolled back."""
 
 
-def user(email: str) -> User:
-    return session.scalar(select(User).where(User.email == email))
-
-
-def student(email: str) -> Student:
-    return session.scalar(select(Student).where(Student.email == email))
-
-
 def _issue(serial_holder: dict[str, str] | None = None) -> DiplomaRecord:
-    row = services.request(student(READY), user(NICE))
-    services.approve(row, user(NICE), "Directrice de la scolarité")
+    row = services.request(student_by_email(READY), user_by_email(NICE))
+    services.approve(row, user_by_email(NICE), "Directrice de la scolarité")
     assert row.status is DiplomaStatus.PENDING  # one institution is not enough
-    services.approve(row, user(HAIKOU), "教务处处长")
+    services.approve(row, user_by_email(HAIKOU), "教务处处长")
     return row
 
 
 def test_a_record_needs_both_audits_and_both_institutions(app) -> None:
     with app.test_request_context():
         with pytest.raises(ValidationFailed) as caught:  # no language certificate
-            services.request(student(NOT_READY), user(NICE))
+            services.request(student_by_email(NOT_READY), user_by_email(NICE))
         assert caught.value.code == "audit_not_passed"
         with pytest.raises(NotAllowed):
-            services.request(student(READY), user("professor.nice@example.org"))
+            services.request(student_by_email(READY), user_by_email("professor.nice@example.org"))
         row = _issue()
         assert row.status is DiplomaStatus.ISSUED and row.verification_code
         content = row.content
@@ -63,7 +53,7 @@ def test_a_record_needs_both_audits_and_both_institutions(app) -> None:
         assert [s["title"] for s in content["signatories"]] == ["教务处处长",
                                                                  "Directrice de la scolarité"]
         with pytest.raises(Conflict):
-            services.request(student(READY), user(NICE))  # already issued
+            services.request(student_by_email(READY), user_by_email(NICE))  # already issued
 
 
 def test_an_issued_record_cannot_be_edited_only_revoked_and_replaced(app) -> None:
@@ -77,10 +67,10 @@ def test_an_issued_record_cannot_be_edited_only_revoked_and_replaced(app) -> Non
         row = services.get_record(serial)
         assert row.content["conferred_on"] != "1999-01-01"
         with pytest.raises(ValidationFailed):
-            services.revoke(row, user(HAIKOU), "  ")
-        services.revoke(row, user(HAIKOU), "Wrong date of birth on the record")
+            services.revoke(row, user_by_email(HAIKOU), "  ")
+        services.revoke(row, user_by_email(HAIKOU), "Wrong date of birth on the record")
         assert services.verify_code(row.verification_code).status == "revoked"
-        replacement = services.reissue(row, user(NICE))
+        replacement = services.reissue(row, user_by_email(NICE))
         assert replacement.content["replaces"] == row.serial
         assert replacement.status is DiplomaStatus.PENDING
 
@@ -127,13 +117,13 @@ def test_a_downloaded_record_verifies_offline(app, client, runner, tmp_path) -> 
 
 def test_the_diploma_page_is_two_sided(app, client) -> None:
     with app.test_request_context():
-        student_id = student(READY).id
+        student_id = student_by_email(READY).id
     url = f"/students/{student_id}/diploma"
     login(client, NICE, DEMO_PASSWORD)
     token = csrf_token(client, url)
     client.post(url, data={"csrf_token": token, "action": "request"})
     with app.test_request_context():
-        serial = services.records_of(student(READY))[0].serial
+        serial = services.records_of(student_by_email(READY))[0].serial
     client.post(url, data={"csrf_token": token, "action": "approve", "serial": serial,
                            "title": "Directrice de la scolarité"})
     again = client.post(url, data={"csrf_token": token, "action": "approve", "serial": serial,

@@ -27,10 +27,9 @@ from jointdegree.diplomas.transcript import (
 )
 from jointdegree.matching.credits import Step
 from jointdegree.xsd import validate
-from tests.support import skip_or_fail
+from tests.support import REFERENCE, skip_or_fail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 ELMO_XSD = REFERENCE / "elmo" / "schema.xsd"
 CATALOG = REFERENCE / "xsd-catalog.xml"
 NS = {"e": ELMO_NS, "jd": EXTENSION_NS}

@@ -35,9 +35,9 @@ from jointdegree.diplomas.openbadge import (
     verify_proof,
 )
 from jointdegree.diplomas.signing import KeyRing, canonical, loads_strict
-from tests.support import skip_or_fail
+from tests.support import REFERENCE, skip_or_fail
 
-OB3 = Path(__file__).resolve().parents[3] / "shared" / "reference" / "ob3"
+OB3 = REFERENCE / "ob3"
 SCHEMA_FILE = OB3 / "ob_v3p0_achievementcredential_schema.json"
 
 BASE_URL = "https://diplomes.example.org"

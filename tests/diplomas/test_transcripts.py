@@ -16,7 +16,7 @@ from jointdegree.diplomas import documents, transcripts
 from jointdegree.diplomas.transcript import COUNTED, document_number
 from jointdegree.errors import ValidationFailed
 from jointdegree.planning.models import Result, Student
-from tests.support import login
+from tests.support import REFERENCE, login, student_by_email
 
 NICE, HAIKOU = "registrar.nice@example.org", "registrar.haikou@example.org"
 READY = "student12@example.org"
@@ -27,17 +27,9 @@ def _rolled_back(db) -> None:
     """Every test here may change the shared demo database inside a rolled-back transaction."""
 
 
-def student(email: str) -> Student:
-    return session.scalar(select(Student).where(Student.email == email))
-
-
-def user(email: str) -> User:
-    return session.scalar(select(User).where(User.email == email))
-
-
 def test_every_attempt_is_listed_and_the_totals_add_up(app) -> None:
     with app.test_request_context():
-        someone = student(READY)
+        someone = student_by_email(READY)
         document = transcripts.assemble(someone)
         results = session.scalars(select(Result).where(Result.student_id == someone.id)).all()
         assert len(document.lines()) == len(results)  # failed first sessions included
@@ -60,7 +52,7 @@ def test_every_attempt_is_listed_and_the_totals_add_up(app) -> None:
 
 def test_the_weighted_average_weights_by_credits(app) -> None:
     with app.test_request_context():
-        document = transcripts.assemble(student(READY))
+        document = transcripts.assemble(student_by_email(READY))
         nice = [line for line in document.lines("UCA") if line.counted and line.grade]
         haikou = [line for line in document.lines("HAINANU") if line.counted
                   and line.converted_grade and line.converted_credits]  # a thesis: no ECTS
@@ -91,7 +83,7 @@ def test_converted_grades_keep_the_order_and_pass_stays_pass(app) -> None:
 def test_the_two_meanings_of_mention_are_kept_apart(app, client) -> None:
     login(client, NICE, DEMO_PASSWORD)
     with app.test_request_context():
-        someone = student(READY)
+        someone = student_by_email(READY)
         document = transcripts.assemble(someone)
         french = document.degree_of("UCA")
         assert french.titles.fr == "Master mention Informatique"
@@ -115,7 +107,7 @@ def test_the_two_meanings_of_mention_are_kept_apart(app, client) -> None:
 
 def test_the_document_number_changes_with_the_content(app) -> None:
     with app.test_request_context():
-        someone = student(READY)
+        someone = student_by_email(READY)
         first = transcripts.assemble(someone)
         assert transcripts.assemble(someone).number == first.number  # stable
         result = session.scalars(select(Result).where(Result.student_id == someone.id,
@@ -130,7 +122,7 @@ def test_the_pdf_is_a4_and_its_text_extracts_in_both_scripts(app) -> None:
     from pypdf import PdfReader
 
     with app.test_request_context():
-        someone = student(READY)
+        someone = student_by_email(READY)
         document = transcripts.assemble(someone)
         pdf = documents.transcript_pdf(document)
     reader = PdfReader(io.BytesIO(pdf))
@@ -155,7 +147,7 @@ def test_the_pdf_is_a4_and_its_text_extracts_in_both_scripts(app) -> None:
 
 def test_a_character_the_fonts_cannot_draw_is_refused_by_name(app, client) -> None:
     with app.test_request_context():
-        someone = student(READY)
+        someone = student_by_email(READY)
         someone.name_han = "王\U0002A6A5"  # 𪚥, CJK Extension B: beyond the bundled coverage
         session.commit()  # inside the test's rolled-back transaction
         with pytest.raises(ValidationFailed) as caught:
@@ -170,7 +162,7 @@ def test_a_character_the_fonts_cannot_draw_is_refused_by_name(app, client) -> No
 
 def test_only_the_student_and_the_partners_registrars_read_a_transcript(app, client) -> None:
     with app.test_request_context():
-        ready_id = student(READY).id
+        ready_id = student_by_email(READY).id
         mine = session.scalar(select(Student).join(User, Student.user_id == User.id).where(
             User.email == "student@example.org")).id
     login(client, "student@example.org", DEMO_PASSWORD)
@@ -187,16 +179,15 @@ def test_only_the_student_and_the_partners_registrars_read_a_transcript(app, cli
 
 
 def test_the_elmo_download_of_a_demo_student_validates(app, client) -> None:
-    from pathlib import Path
 
     from jointdegree.xsd import validate
     from tests.support import skip_or_fail
 
-    reference = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+    reference = REFERENCE
     if not (reference / "elmo" / "schema.xsd").exists():
         skip_or_fail("the ELMO schema is in ../shared/reference, absent beside this checkout")
     with app.test_request_context():
-        ready_id = student(READY).id
+        ready_id = student_by_email(READY).id
     login(client, NICE, DEMO_PASSWORD)
     answer = client.get(f"/students/{ready_id}/transcript.elmo")
     assert answer.status_code == 200 and answer.mimetype == "application/xml"
@@ -209,7 +200,7 @@ def test_the_transcript_page_costs_the_same_queries_with_more_results(app, clien
                                                                       query_counter) -> None:
     """A first-year student and a graduate: the page issues the same number of statements."""
     with app.test_request_context():
-        ids = [student("student02@example.org").id, student(READY).id]
+        ids = [student_by_email("student02@example.org").id, student_by_email(READY).id]
         sizes = [session.scalar(select(func.count()).select_from(Result).where(
             Result.student_id == i)) for i in ids]
     assert sizes[0] < sizes[1]  # the comparison means something

@@ -33,10 +33,9 @@ from jointdegree.planning.learning_agreement import (
     european_student_identifier,
     omobility_las_get_response,
 )
-from tests.support import skip_or_fail
+from tests.support import REFERENCE, skip_or_fail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 LA_DIR = REFERENCE / "ewp" / "ewp-specs-api-omobility-las" / "stable-v2"
 LA_XSD = LA_DIR / "endpoints" / "get-response.xsd"
 CATALOG = REFERENCE / "xsd-catalog.xml"

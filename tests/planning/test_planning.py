@@ -4,7 +4,6 @@ Nice–Haikou double degree (twenty students at different stages)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -25,9 +24,9 @@ from jointdegree.planning import (
 )
 from jointdegree.planning.learning_agreement_export import learning_agreement_xml
 from jointdegree.planning.models import PlanStatus, Result, ResultStatus, Student
-from tests.support import skip_or_fail
+from tests.support import REFERENCE, skip_or_fail
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "reference"
+SHARED = REFERENCE
 
 
 def student(email: str) -> Student:

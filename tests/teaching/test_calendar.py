@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +17,9 @@ from jointdegree.teaching.calendar import (
     Override,
     TeachingCalendar,
 )
-from tests.support import skip_or_fail
+from tests.support import REFERENCE, skip_or_fail
 
-DOMAIN = Path(__file__).resolve().parents[3] / "shared" / "reference" / "domain"
+DOMAIN = REFERENCE / "domain"
 
 TUE, WED, FRI, SAT, SUN = 1, 2, 4, 5, 6
 

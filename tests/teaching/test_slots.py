@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
@@ -25,12 +24,12 @@ from jointdegree.teaching.slots import (
     seasonal_charts,
     window_chart,
 )
-from tests.support import skip_or_fail
+from tests.support import REFERENCE, skip_or_fail
 
 PARIS, SHANGHAI = "Europe/Paris", "Asia/Shanghai"
 MON, TUE, WED, THU, FRI, SUN = 0, 1, 2, 3, 4, 6
 H90 = timedelta(minutes=90)
-DOMAIN = Path(__file__).resolve().parents[3] / "shared" / "reference" / "domain"
+DOMAIN = REFERENCE / "domain"
 
 # Nice's registrar closes for the Toussaint week (the week of 1 Nov) and for Christmas.
 NICE_CALENDAR = TeachingCalendar("FR", closures=[
