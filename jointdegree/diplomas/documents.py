@@ -12,7 +12,8 @@ from __future__ import annotations
 import atexit
 import functools
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,45 @@ def num(value: Decimal | int | None) -> str:
     return format(value.normalize(), "f")
 
 
+@dataclass(frozen=True)
+class Bar:
+    """One grade's bar of an ECTS grading table's histogram, in the SVG's units."""
+
+    grade: str
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+    labelled: bool  # the grade is written under the bar (first, middle and last)
+
+    @property
+    def middle(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+
+# The histogram's frame (viewBox 0 0 240 78): bars stand on a baseline at y = 60, at most 52
+# high, spread over 230 units from x = 5; each bar fills 80% of its slot.
+HISTOGRAM_LEFT, HISTOGRAM_SPAN, BASELINE, TALLEST = 5, 230, 60, 52
+
+
+def histogram(distribution: Sequence[tuple[str, int]]) -> tuple[list[Bar], int]:
+    """Bars from the worst passing grade on the left to the best on the right (the table lists
+    the best first), heights proportional to the counts; and the highest count (its scale)."""
+    rows = list(reversed(distribution))
+    if not rows:
+        return [], 0
+    top = max(count for _grade, count in rows) or 1
+    slot = HISTOGRAM_SPAN / len(rows)
+    bars = []
+    for index, (grade, count) in enumerate(rows):
+        height = TALLEST * count / top
+        bars.append(Bar(grade, count, round(HISTOGRAM_LEFT + index * slot, 2),
+                        round(BASELINE - height, 2), round(slot * 0.8, 2), round(height, 2),
+                        index in (0, len(rows) - 1, len(rows) // 2)))
+    return bars, top
+
+
 def verify_url(code: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{code}"
 
@@ -70,7 +110,7 @@ def _context(english: bool) -> dict[str, Any]:
     languages = languages_of(english)
     words = document_words(languages)
     return {"words": words, "doc_langs": languages, "num": num, "unit": UNITS,
-            "honours_gloss": honours_glosses(words, languages)}
+            "honours_gloss": honours_glosses(words, languages), "histogram": histogram}
 
 
 def transcript_context(transcript: Transcript, english: bool = False) -> dict[str, Any]:

@@ -212,3 +212,16 @@ def test_the_transcript_page_costs_the_same_queries_with_more_results(app, clien
         assert client.get(f"/students/{student_id}/transcript").status_code == 200
         counts.append(len(query_counter))
     assert counts[0] == counts[1], counts
+
+
+def test_the_grading_table_histogram_is_drawn_worst_to_best_to_scale() -> None:
+    """Worked by hand: two grades over 230 units give slots of 115, bars 92 wide; the most
+    frequent grade stands 52 high on the baseline at 60, the other in proportion."""
+    bars, top = documents.histogram((("A", 10), ("B", 5)))  # the table lists the best first
+    assert top == 10
+    assert [(b.grade, b.x, b.y, b.width, b.height) for b in bars] == [
+        ("B", 5, 34, 92, 26), ("A", 120, 8, 92, 52)]
+    assert bars[1].middle == 166
+    five, _top = documents.histogram(tuple((g, 1) for g in "ABCDE"))
+    assert [b.grade for b in five if b.labelled] == ["E", "C", "A"]  # ends and middle only
+    assert documents.histogram(()) == ([], 0)
