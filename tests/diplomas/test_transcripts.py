@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -225,3 +226,30 @@ def test_the_grading_table_histogram_is_drawn_worst_to_best_to_scale() -> None:
     five, _top = documents.histogram(tuple((g, 1) for g in "ABCDE"))
     assert [b.grade for b in five if b.labelled] == ["E", "C", "A"]  # ends and middle only
     assert documents.histogram(()) == ([], 0)
+
+
+def _line(grade: str | None, credits: str, status: str = "passed", scale: str = "fr-20",
+          converted: str | None = None) -> Any:
+    from jointdegree.diplomas.transcript import Line, Names
+
+    return Line(institution="UCA", course_code="C", titles=Names(en="C"), attempt="first",
+                status=status, credits=Decimal(credits), credit_system="ects",
+                converted_credits=None, converted_system="cn", credit_steps=(), grade=grade,
+                scale=scale, converted_grade=converted, converted_scale="cn-100",
+                grade_steps=(), grade_method=None)
+
+
+def test_the_weighted_average_of_a_hand_worked_case() -> None:
+    """12 on 6 ECTS, 15 on 3 ECTS, 9.5 on 6 ECTS failed then 11 on the resit (6 ECTS), a course
+    recognised without a grade: (12×6 + 15×3 + 11×6) / 15 = 183 / 15 = 12.20. The failed
+    attempt and the ungraded recognition take no part."""
+    from jointdegree.diplomas.transcript import weighted_average
+
+    lines = [_line("12", "6"), _line("15", "3"), _line("9.5", "6", status="failed"),
+             _line("11", "6"), _line(None, "6", status="recognised")]
+    assert weighted_average(lines, "fr-20", "ects") == Decimal("12.20")
+    # 13.335 rounds half up to 13.34 (not to even): (13.33 + 13.34) on equal credits
+    assert weighted_average([_line("13.33", "3"), _line("13.34", "3")], "fr-20",
+                            "ects") == Decimal("13.34")
+    assert weighted_average([_line("A", "6", scale="ects-letter")], "ects-letter",
+                            "ects") is None  # a band grade has no number
