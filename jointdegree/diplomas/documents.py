@@ -106,11 +106,50 @@ def refuse_undrawable(text: str) -> None:
         raise ValidationFailed(message, code="undrawable_character")
 
 
+_LANG_ATTRIBUTE = {"zh": "zh-Hans"}  # the documents' Chinese is in simplified characters
+
+
+class Bilingual:
+    """The documents' two writing helpers: a fixed word (``w``) or a record's name (``names``)
+    in every language of the document, side by side, each marked with its language.
+
+    Plain functions rather than Jinja macros: a transcript calls them some 300 times, and a
+    word's markup is built once per document."""
+
+    def __init__(self, words: Mapping[str, Mapping[str, str]], languages: Sequence[str]) -> None:
+        self.words, self.languages = words, languages
+        self._built: dict[str, Markup] = {}
+
+    def _spans(self, texts: Mapping[str, str], languages: Sequence[str]) -> Markup:
+        return Markup('<span class="bi">{}</span>').format(Markup("").join(
+            Markup('<span lang="{}">{}</span>').format(_LANG_ATTRIBUTE.get(lang, lang),
+                                                        texts[lang]) for lang in languages))
+
+    def w(self, key: str) -> Markup:
+        built = self._built.get(key)
+        if built is None:
+            built = self._built[key] = self._spans(self.words[key], self.languages)
+        return built
+
+    def names(self, names: Any) -> Markup:
+        """A :class:`Names` or a ``{lang: name}`` mapping: the document's languages it has,
+        else whatever single name it holds (a partner known by one name only)."""
+        texts = names.as_dict() if hasattr(names, "as_dict") else names
+        present = [lang for lang in self.languages if texts.get(lang)]
+        if present:
+            return self._spans(texts, present)
+        first = next(iter(texts.values()), None)
+        return Markup('<span class="bi">{}</span>').format(
+            Markup("<span>{}</span>").format(first) if first is not None else "")
+
+
 def _context(english: bool) -> dict[str, Any]:
     languages = languages_of(english)
     words = document_words(languages)
+    write = Bilingual(words, languages)
     return {"words": words, "doc_langs": languages, "num": num, "unit": UNITS,
-            "honours_gloss": honours_glosses(words, languages), "histogram": histogram}
+            "honours_gloss": honours_glosses(words, languages), "histogram": histogram,
+            "w": write.w, "names": write.names}
 
 
 def transcript_context(transcript: Transcript, english: bool = False) -> dict[str, Any]:
