@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from jointdegree.audit.services import record as audit
 from jointdegree.auth.models import User
 from jointdegree.auth.policy import authorize
-from jointdegree.bulk import insert_plain_rows
+from jointdegree.bulk import insert_rows
 from jointdegree.catalog.models import (
     AcademicTerm,
     Course,
@@ -391,12 +391,12 @@ def remove_links(course_ids: Sequence[int]) -> None:
 def insert_links(rows: Sequence[tuple[int, CourseRecord]], terms: Mapping[str, int],
                  codes: Mapping[str, int]) -> None:
     """Bulk-insert the link rows of many courses (three statements whatever their number)."""
-    insert_plain_rows(CourseLanguage.__table__, ("course_id", "language"),
-                      [(cid, lang) for cid, rec in rows for lang in rec.languages])
-    insert_plain_rows(course_terms, ("course_id", "term_id"),
-                      [(cid, terms[code]) for cid, rec in rows for code in rec.terms])
-    insert_plain_rows(course_prerequisites, ("course_id", "prerequisite_id"),
-                      [(cid, codes[code]) for cid, rec in rows for code in rec.prerequisites])
+    insert_rows(CourseLanguage.__table__, [{"course_id": cid, "language": lang}
+                                           for cid, rec in rows for lang in rec.languages])
+    insert_rows(course_terms, [{"course_id": cid, "term_id": terms[code]}
+                               for cid, rec in rows for code in rec.terms])
+    insert_rows(course_prerequisites, [{"course_id": cid, "prerequisite_id": codes[code]}
+                                       for cid, rec in rows for code in rec.prerequisites])
 
 
 def institution_courses(institution: Institution, include_retired: bool = True

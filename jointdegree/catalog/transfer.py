@@ -23,7 +23,7 @@ from jointdegree.audit.services import current_channel
 from jointdegree.audit.services import record as audit
 from jointdegree.auth.models import User
 from jointdegree.auth.policy import authorize
-from jointdegree.bulk import collector_paused
+from jointdegree.bulk import collector_paused, insert_rows
 from jointdegree.catalog import courses as course_service
 from jointdegree.catalog.models import Course, Institution
 from jointdegree.catalog.records import (
@@ -267,11 +267,10 @@ def _apply(institution: Institution, new: list[CourseRecord],
     actor_id = getattr(actor, "id", None)
     created_ids: list[tuple[int, CourseRecord]] = []
     if new:
-        # Core inserts: the ORM's per-row bookkeeping (and RETURNING) would triple the time.
-        values = [course_service.column_values(r) | {
+        # Not the ORM: its per-row bookkeeping (and RETURNING) would triple the time.
+        insert_rows(Course.__table__, [course_service.column_values(r) | {
             "institution_id": institution.id, "created_at": now, "updated_at": now,
-            "updated_by_id": actor_id, "version": 1} for r in new]
-        session.execute(insert(Course.__table__), values)
+            "updated_by_id": actor_id, "version": 1} for r in new])
     for course, _before, record in changed:
         for key, value in course_service.column_values(record).items():
             setattr(course, key, value)
