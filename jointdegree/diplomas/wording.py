@@ -7,7 +7,9 @@ the translators keep one vocabulary; here each is rendered in every language of 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from flask_babel import force_locale
@@ -96,16 +98,23 @@ _ENUM_WORDS: dict[str, Any] = {
 }
 
 
-def document_words(languages: Sequence[str]) -> dict[str, dict[str, str]]:
+def document_words(languages: Sequence[str]) -> Mapping[str, Mapping[str, str]]:
     """Every word of the documents, as ``{key: {lang: text}}`` for ``languages``.
 
-    Rendered once per document (one locale switch per language, not per word)."""
+    The translations are loaded once per process, so the words are too: worked out on a
+    process's first document in those languages (one locale switch per language), then reused
+    (it was a twentieth of a transcript page)."""
+    return _words_in(tuple(languages))
+
+
+@functools.cache
+def _words_in(languages: tuple[str, ...]) -> Mapping[str, Mapping[str, str]]:
     words: dict[str, dict[str, str]] = {key: {} for key in (*WORDS, *_ENUM_WORDS)}
     for lang in languages:
         with force_locale(LOCALES[lang]):
             for key, text in (*WORDS.items(), *_ENUM_WORDS.items()):
                 words[key][lang] = str(text)
-    return words
+    return MappingProxyType({key: MappingProxyType(texts) for key, texts in words.items()})
 
 
 def languages_of(english: bool) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ distribution tables); the ECTS Users' Guide 2015 as quoted by the Egracons proje
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
@@ -1107,6 +1108,7 @@ class PkuFormula:
                                MappingProxyType(data), original=grade)
 
 
+@functools.cache  # (immutable, built from the shipped scales: once per process)
 def default_tables() -> Mapping[tuple[str, str], AgreedTable]:
     """The agreed defaults, by (from, to) scale code, for every shipped pair where one is justified.
 
