@@ -311,6 +311,8 @@ def document_number(transcript: Transcript) -> str:
 
 
 def _plain(value: Any) -> Any:
+    if value is None or type(value) in (str, int, bool):  # most of the leaves, first
+        return value
     if isinstance(value, Names):
         return value.as_dict()
     if isinstance(value, Step):
