@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -352,12 +352,18 @@ def list_partnerships() -> list[Partnership]:
     return list(session.scalars(query))
 
 
+def partnership_ids_of(institution_id: int | None) -> Select[tuple[int]]:
+    """The ids of the double degrees one of whose two programmes belongs to the institution,
+    as a subquery to filter by in SQL."""
+    programmes = select(Programme.id).where(Programme.institution_id == institution_id)
+    return select(Partnership.id).where(or_(
+        Partnership.programme_a_id.in_(programmes), Partnership.programme_b_id.in_(programmes)))
+
+
 def partnerships_of(institution: Institution) -> list[Partnership]:
     """The double degrees one of whose two programmes belongs to ``institution``."""
-    programmes = select(Programme.id).where(Programme.institution_id == institution.id)
-    return list(session.scalars(select(Partnership).where(or_(
-        Partnership.programme_a_id.in_(programmes), Partnership.programme_b_id.in_(programmes)))
-        .order_by(Partnership.code)))
+    return list(session.scalars(select(Partnership).where(
+        Partnership.id.in_(partnership_ids_of(institution.id))).order_by(Partnership.code)))
 
 
 def get_partnership(partnership_id: int) -> Partnership:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import selectinload
 
 from jointdegree.audit.services import record as audit
@@ -19,7 +19,12 @@ from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, policy
 from jointdegree.catalog.courses import COURSE_CHANGE_HOOKS
 from jointdegree.catalog.models import Course, CourseStatus, Partnership, Programme
-from jointdegree.catalog.services import academic_year_start, check_version, commit_versioned
+from jointdegree.catalog.services import (
+    academic_year_start,
+    check_version,
+    commit_versioned,
+    partnership_ids_of,
+)
 from jointdegree.db import session, utcnow
 from jointdegree.errors import Conflict, NotFound, ValidationFailed
 from jointdegree.labels import label
@@ -409,19 +414,22 @@ def pending_for(user: User) -> list[Equivalence]:
     """Proposed equivalences waiting for this registrar's institution."""
     if user.role is not Role.REGISTRAR:
         return []
-    candidates = session.scalars(select(Equivalence).options(*LOAD).where(
-        Equivalence.status == EquivalenceStatus.PROPOSED)).all()
-    return [e for e in candidates
-            if user.institution_id in e.partnership.institution_ids()
-            and not any(d.institution_id == user.institution_id for d in e.decisions)]
+    decided = exists().where(EquivalenceDecision.equivalence_id == Equivalence.id,
+                             EquivalenceDecision.institution_id == user.institution_id)
+    return list(session.scalars(select(Equivalence).options(*LOAD).where(
+        Equivalence.status == EquivalenceStatus.PROPOSED,
+        Equivalence.partnership_id.in_(partnership_ids_of(user.institution_id)), ~decided)
+        .order_by(Equivalence.id)))
 
 
 def needing_review(user: User) -> list[Equivalence]:
+    """Equivalences of the registrar's double degrees flagged for review (a course changed)."""
     if user.role is not Role.REGISTRAR:
         return []
-    candidates = session.scalars(select(Equivalence).options(*LOAD).where(
-        and_(Equivalence.review_needed.is_(True)))).all()
-    return [e for e in candidates if user.institution_id in e.partnership.institution_ids()]
+    return list(session.scalars(select(Equivalence).options(*LOAD).where(
+        Equivalence.review_needed.is_(True),
+        Equivalence.partnership_id.in_(partnership_ids_of(user.institution_id)))
+        .order_by(Equivalence.id)))
 
 
 # -- suggestions ----------------------------------------------------------------------------------

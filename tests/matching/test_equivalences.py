@@ -250,3 +250,36 @@ def test_suggestions_rank_the_partners_course_and_say_why(app, client, catalog_w
     first = page.index("CS5102")
     assert first < page.index("CS5201")  # databases before machine learning
     assert "Propose this equivalence" in page and "shared words" in page
+
+
+def test_the_home_page_lists_what_waits_for_my_institution_only(app, catalog_world) -> None:
+    """What waits for a registrar: proposals of their own double degrees that their institution
+    has not decided yet, and flagged equivalences of those double degrees — never another
+    partnership's."""
+    from jointdegree.auth.models import Role
+    from tests.factories import (
+        course_row,
+        make_institution,
+        make_partnership,
+        make_programme,
+        make_user,
+    )
+
+    w = catalog_world
+    with app.test_request_context():
+        nice, haikou = here(w["registrar_nice"]), here(w["registrar_haikou"])
+        mine = _propose(w)  # by Nice: that counts as Nice's approval, Haikou's turn
+        ext = make_institution("EXT")
+        other = make_partnership(here(w["p_nice"]), make_programme(ext, "M-EXT"), "NE-CS",
+                                 actor=nice)
+        ext_course = courses.create_course(ext, course_row("E1"), None)
+        theirs = service.propose(other, [w["ml"].id, ext_course.id], 2026, 2027, "same", nice)
+        ext_registrar = make_user(Role.REGISTRAR, ext, email="reg.ext@example.org")
+        assert [e.id for e in service.pending_for(haikou)] == [mine.id]
+        assert [e.id for e in service.pending_for(ext_registrar)] == [theirs.id]
+        assert service.pending_for(nice) == []
+        mine.review_needed = True
+        session.flush()
+        assert [e.id for e in service.needing_review(haikou)] == [mine.id]
+        assert [e.id for e in service.needing_review(nice)] == [mine.id]
+        assert service.needing_review(ext_registrar) == []
