@@ -69,8 +69,11 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
                       .bind_processor(dialect)) is not None]
     pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     converted: list[Any] = []
+    width = len(columns)
     for row in rows:
-        values = pick(row)  # (a KeyError for a row that lacks a column)
+        if len(row) != width:  # a column more would be dropped silently (one less: KeyError)
+            raise ValueError(f"{table.name}: every row gives the columns {', '.join(columns)}")
+        values = pick(row)
         if processors:
             listed = list(values)
             for index, process in processors:

@@ -97,3 +97,13 @@ def test_bulk_rows_must_give_every_column_that_has_a_default(app, db, world) -> 
     with app.test_request_context(), pytest.raises(ValueError, match="version"):
         insert_rows(Course.__table__, [{"code": "X", "institution_id": world["nice"].id,
                                         "credits": Decimal(6)}])
+
+
+def test_bulk_rows_must_all_give_the_same_columns(app, db, world) -> None:
+    from jointdegree.bulk import insert_rows
+    from jointdegree.catalog.models import CourseLanguage
+
+    with app.test_request_context(), pytest.raises(ValueError, match="every row"):
+        insert_rows(CourseLanguage.__table__, [
+            {"course_id": 1, "language": "fr"},
+            {"course_id": 1, "language": "en", "note": "would be lost"}])
