@@ -13,7 +13,7 @@ from babel.messages.frontend import CommandLineInterface
 
 from jointdegree import paths
 
-KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2", "_ln:1,2")
+KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2", "_ln:1,2", "lazy_pgettext:1c,2")
 
 
 def extract(output: str | None = None) -> None:

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from jointdegree.auth.models import Role
 from jointdegree.catalog.models import (
@@ -410,12 +411,14 @@ HONOURS_TEXT: dict[str, Any] = {
 
 
 # What each French honours means, to gloss the French word on a bilingual document (a diploma
-# keeps "très bien" as awarded and explains it in the document's other languages).
+# keeps "très bien" as awarded and explains it in the document's other languages). Not the
+# Chinese five-level grade words (优秀, 良好, 及格…): those are grades, honours are not — hence a
+# context of their own for the translators.
 HONOURS_MEANING: dict[str, Any] = {
-    "très bien": _l("very good"),
-    "bien": _l("good"),
-    "assez bien": _l("fairly good"),
-    "passable": _l("pass (honours)"),
+    "très bien": lazy_pgettext("honours gloss", "very good"),
+    "bien": lazy_pgettext("honours gloss", "good"),
+    "assez bien": lazy_pgettext("honours gloss", "fairly good"),
+    "passable": lazy_pgettext("honours gloss", "pass"),
 }
 
 

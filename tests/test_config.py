@@ -109,7 +109,10 @@ def test_the_wsgi_entry_point_takes_the_long_lived_objects_out_of_the_collectors
     env = {**os.environ, "JOINTDEGREE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}",
            "JOINTDEGREE_SECRET_KEY": "wsgi-test", "JOINTDEGREE_KEYS_DIR": str(tmp_path / "k")}
     out = subprocess.run([sys.executable, "-c", "import gc, jointdegree.wsgi as w; "
-                          "print(type(w.app).__name__, gc.get_freeze_count())"],
+                          "from jointdegree.db import database; "
+                          "print(type(w.app).__name__, gc.get_freeze_count(), "
+                          "database(w.app).engine.pool.checkedin())"],
                          env=env, capture_output=True, text=True, timeout=120, check=True)
-    name, frozen = out.stdout.split()
+    name, frozen, pooled = out.stdout.split()
     assert name == "Flask" and int(frozen) > 50_000, out.stdout
+    assert pooled == "0", "a connection opened at start-up would be shared by forked workers"

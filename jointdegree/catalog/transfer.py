@@ -78,8 +78,10 @@ CATALOG = Layout(COLUMNS, REQUIRED_COLUMNS, frozenset(
 
 # Invisible characters that have no place in a course record: C0 and C1 controls (a bell, an
 # escape sequence for a terminal that shows the log) and the bidirectional overrides and
-# isolates that make a title read differently from what it stores ("Trojan Source").
-_INVISIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+# isolates that make a title read differently from what it stores ("Trojan Source"), and a
+# byte-order mark inside the text. (Zero-width spaces and joiners stay: scripts and emoji use
+# them.)
+_INVISIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff"
 _CONTROL = re.compile(f"[{_INVISIBLE}]")
 _CONTROL_ONE_LINE = re.compile(f"[{_INVISIBLE}\t\n\r\u2028\u2029]")
 
@@ -87,20 +89,27 @@ _CONTROL_ONE_LINE = re.compile(f"[{_INVISIBLE}\t\n\r\u2028\u2029]")
 def _refuse_control_characters(rows: list[tuple[int, dict[str, str]]], layout: Layout
                                ) -> list[tuple[int, dict[str, str]]]:
     """Every cell holding an invisible control character, reported by row and column with the
-    character named (U+0007): the file is refused as a whole, as for any other row problem."""
+    character named (U+0007): the file is refused as a whole, as for any other row problem.
+
+    Only what would be stored counts: cells are stripped on import (a trailing tab or a final
+    line break from a spreadsheet cell is harmless), and columns the file format ignores are
+    not looked at."""
     errors = []
     for line, row in rows:
         if not _CONTROL_ONE_LINE.search("".join(row.values())):
             continue  # the usual row: nothing to look at cell by cell
         for column, value in row.items():
+            if column not in layout.columns:
+                continue
             pattern = _CONTROL if column in layout.multiline else _CONTROL_ONE_LINE
-            found = pattern.search(value)
+            kept = value.strip()
+            found = pattern.search(kept)
             if found is not None:
-                shown = pattern.sub("\N{REPLACEMENT CHARACTER}", value)
+                shown = pattern.sub("\N{REPLACEMENT CHARACTER}", kept)
                 errors.append(RowError(line, column, shown[:60], "control",
                                        {"char": f"U+{ord(found.group()):04X}"}))
     if errors:
-        raise FileProblem(errors)
+        raise FileProblem(errors[:MAX_ERRORS_REPORTED])
     return rows
 
 

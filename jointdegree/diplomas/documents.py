@@ -28,8 +28,6 @@ from jointdegree.diplomas.wording import document_words, honours_glosses, langua
 from jointdegree.errors import ValidationFailed
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-# Glosses of the French honours for readers of the other languages. Not the Chinese five-level
-# grades (优秀, 良好…): those are grades, and honours are not (see the vocabulary reference).
 UNITS = {"ects": "ECTS", "cn": "学分"}
 
 

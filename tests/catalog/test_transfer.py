@@ -99,6 +99,26 @@ def test_invisible_control_characters_are_refused_where_they_hide(app, db, world
     assert fine.applied and count(db, world["nice"]) == 1
 
 
+def test_what_would_not_be_stored_is_not_held_against_the_file(app, db, world) -> None:
+    """Cells are stripped on import: a trailing tab or the final line break of a spreadsheet
+    cell is harmless. A column the format ignores (after a trailing comma) is not looked at."""
+    data = (b"code,title_en,credits,level,\r\n"  # the trailing comma: a column named ""
+            b'A1,"Algebra\n",6\t,master,\t\r\n')
+    with app.test_request_context():
+        report = transfer.import_catalog(world["nice"], data, "nice.csv", None)
+    assert report.ok and report.applied, report.errors
+    course = db.scalar(select(Course).where(Course.code == "A1"))
+    assert course.title_en == "Algebra" and course.credits == 6
+
+
+def test_a_file_full_of_control_characters_gets_a_readable_report(app, world) -> None:
+    data = csv_file([course_row(f"A{i}", title_en=f"T\x07{i}", title_fr=f"F\x07{i}")
+                     for i in range(600)])
+    with app.test_request_context():
+        report = transfer.import_catalog(world["nice"], data, "nice.csv", None)
+    assert not report.applied and len(report.errors) == transfer.MAX_ERRORS_REPORTED
+
+
 def test_reimport_updates_by_code_and_leaves_the_rest(app, db, world) -> None:
     first = csv_file([course_row("A1"), course_row("A2")])
     second = csv_file([course_row("A1"), course_row("A2", credits="3"), course_row("A3")])
