@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from jointdegree.catalog.models import Course, Institution
 from jointdegree.db import session
@@ -37,11 +37,16 @@ def _institution(institution: Institution) -> model.InstitutionPart:
 
 
 def _results(student: Student) -> list[Result]:
+    """The student's results with their term, course and institution in one joined query (the
+    courses' long texts left out), and the courses' languages in a second."""
+    course = joinedload(Result.course)
     return list(session.scalars(
         select(Result).where(Result.student_id == student.id).options(
-            selectinload(Result.term),
-            selectinload(Result.course).selectinload(Course.institution),
-            selectinload(Result.course).selectinload(Course.language_rows))))
+            joinedload(Result.term), course.joinedload(Course.institution),
+            course.selectinload(Course.language_rows),
+            *(course.defer(getattr(Course, f"{text}_{lang}"))
+              for text in ("description", "outcomes") for lang in ("fr", "zh", "en"))))
+        .unique())
 
 
 def _line(result: Result, shared: auditing.Shared, partner: Institution) -> model.Line:
