@@ -400,20 +400,11 @@ def weekday_label(number: int) -> str:
     return str(list(WEEKDAY_NAMES.values())[number])
 
 
-# French honours as the diploma states them (in French), glossed for the reader: not the
-# Chinese five-level grades (优秀, 良好…), which are grades, not honours.
-HONOURS_TEXT: dict[str, Any] = {
-    "très bien": _l("très bien (very good)"),
-    "bien": _l("bien (good)"),
-    "assez bien": _l("assez bien (fairly good)"),
-    "passable": _l("passable (pass)"),
-}
-
-
-# What each French honours means, to gloss the French word on a bilingual document (a diploma
-# keeps "très bien" as awarded and explains it in the document's other languages). Not the
-# Chinese five-level grade words (优秀, 良好, 及格…): those are grades, honours are not — hence a
-# context of their own for the translators.
+# What each French honours means, to gloss the French word (a diploma keeps "très bien" as
+# awarded and explains it to readers of the other languages). Not the Chinese five-level grade
+# words (优秀, 良好, 及格…): those are grades, honours are not — hence a context of their own for
+# the translators. The pages (honours_text) and the bilingual documents (diplomas.wording) both
+# gloss with these.
 HONOURS_MEANING: dict[str, Any] = {
     "très bien": lazy_pgettext("honours gloss", "very good"),
     "bien": lazy_pgettext("honours gloss", "good"),
@@ -423,4 +414,11 @@ HONOURS_MEANING: dict[str, Any] = {
 
 
 def honours_text(value: str | None) -> str:
-    return str(HONOURS_TEXT.get(value or "", value or ""))
+    """French honours in the reader's language: the French word, glossed unless the reader
+    reads French ("bien (good)", "bien（好）", "bien")."""
+    from jointdegree.i18n import current_locale_code
+
+    meaning = HONOURS_MEANING.get(value or "")
+    if meaning is None or current_locale_code() == "fr":
+        return value or ""
+    return str(_l("%(honours)s (%(meaning)s)", honours=value, meaning=meaning))

@@ -145,3 +145,15 @@ def test_error_pages_are_translated(client, lang, expected) -> None:
     response = client.get("/no/such/page", headers={"Accept-Language": lang})
     assert response.status_code == 404
     assert expected in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("honours", "language", "shown"), [
+    ("bien", "en", "bien (good)"), ("bien", "zh-CN", "bien（好）"), ("bien", "fr", "bien"),
+    ("passable", "en", "passable (pass)"), ("très bien", "zh-CN", "très bien（很好）")])
+def test_french_honours_keep_their_word_and_are_glossed_for_other_readers(
+        app, honours: str, language: str, shown: str) -> None:
+    from jointdegree.labels import honours_text
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert honours_text(honours) == shown
+        assert honours_text(None) == ""
