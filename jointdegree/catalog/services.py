@@ -388,14 +388,6 @@ def stale_conflict() -> Conflict:
                        "change again."), code="stale_version")
 
 
-def commit_versioned() -> None:
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise stale_conflict() from None
-
-
 @contextmanager
 def versioned_change() -> Iterator[None]:
     """A change guarded by the version column from its first write to its commit: a save that
@@ -407,6 +399,12 @@ def versioned_change() -> Iterator[None]:
     except StaleDataError:
         session.rollback()
         raise stale_conflict() from None
+
+
+def commit_versioned() -> None:
+    """Commit changes already made, as :func:`versioned_change` would."""
+    with versioned_change():
+        pass
 
 
 def _merged(obj: Any, changes: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:

@@ -217,8 +217,9 @@ def audit(student_id: int) -> str | tuple[str, int]:
     plan_id = request.args.get("plan", "")
     status = 200
     plan = None
-    if as_id(plan_id) is not None:
-        plan = plans.get_plan(as_id(plan_id))
+    chosen = as_id(plan_id)
+    if chosen is not None:
+        plan = plans.get_plan(chosen)
         if plan.student_id != student.id:
             raise NotFound(_("No study plan #%(id)s.", id=plan_id))
     elif not plan_id:
