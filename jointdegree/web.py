@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 
 from jointdegree.auth.models import Role
 from jointdegree.auth.policy import can
+from jointdegree.db import MAX_ID
 from jointdegree.errors import ServiceError
 from jointdegree.labels import (
     audit_word,
@@ -120,7 +121,7 @@ class IdConverter(IntegerConverter):
              r"|21474[0-7]\d{4}|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7]")
 
     def __init__(self, url_map: Any) -> None:
-        super().__init__(url_map, min=1, max=2**31 - 1)
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def init_app(app: Flask) -> None:

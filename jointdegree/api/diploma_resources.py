@@ -22,6 +22,7 @@ from jointdegree.api.registry import endpoint
 from jointdegree.api.schemas import Schema
 from jointdegree.auth.models import User
 from jointdegree.auth.policy import authorize
+from jointdegree.db import MAX_ID
 from jointdegree.diplomas import services, transcripts
 from jointdegree.diplomas.models import DiplomaRecord, DiplomaStatus
 from jointdegree.diplomas.transcript import to_data
@@ -69,11 +70,11 @@ class DiplomaOut(Schema):
 
 class DiplomaQuery(ListQuery):
     status: Literal["pending", "issued", "revoked"] | None = None
-    student: int | None = Field(None, ge=1, le=2**31 - 1)
+    student: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class DiplomaIn(Schema):
-    student: int = Field(ge=1, le=2**31 - 1)
+    student: int = Field(ge=1, le=MAX_ID)
     conferred_on: date | None = Field(None, description="Default: today")
 
 

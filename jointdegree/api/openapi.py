@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 from jointdegree.api.errors import HTTP_CODES
 from jointdegree.api.registry import ENDPOINTS, Endpoint
 from jointdegree.api.schemas import ErrorOut
+from jointdegree.db import MAX_ID
 
 REF = "#/components/schemas/{model}"
 _RULE_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -23,7 +24,7 @@ def openapi_path(rule: str) -> str:
 def _path_parameters(rule: str) -> list[dict[str, Any]]:
     params = []
     for converter, name in _RULE_PARAM.findall(rule):
-        schema = ({"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+        schema = ({"type": "integer", "minimum": 1, "maximum": MAX_ID}
                   if converter in ("int", "id") else {"type": "string"})
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from jointdegree.api.pagination import ListQuery
 from jointdegree.api.schemas import Schema
+from jointdegree.db import MAX_ID
 
 AttemptName = Literal["first", "resit", "retake"]
 ResultStatusName = Literal["passed", "failed", "compensated", "recognised", "in_progress"]
@@ -77,7 +78,7 @@ class ResultOut(Schema):
 
 
 class ResultIn(Schema):
-    course: int = Field(ge=1, le=2**31 - 1, description="Course id")
+    course: int = Field(ge=1, le=MAX_ID, description="Course id")
     term: str = Field(max_length=32, description="Term code of the course's institution")
     attempt: AttemptName = "first"
     grade: str | None = Field(None, max_length=16, examples=["14.5"])
@@ -87,9 +88,9 @@ class ResultIn(Schema):
 
 
 class SemesterIn(Schema):
-    term: int = Field(ge=1, le=2**31 - 1, description="Term id (of either partner)")
+    term: int = Field(ge=1, le=MAX_ID, description="Term id (of either partner)")
     remote: bool = False
-    courses: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+    courses: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         default_factory=list, max_length=40, description="Course ids")
 
 
@@ -127,7 +128,7 @@ class RequirementsIn(Schema):
 
 
 class AuditQuery(Schema):
-    plan: int | None = Field(None, ge=1, le=2**31 - 1,
+    plan: int | None = Field(None, ge=1, le=MAX_ID,
                              description="Study plan id; without it, results only")
     add: str | None = Field(None, max_length=400,
                             description="What-if: course ids to add, term:course,… ")

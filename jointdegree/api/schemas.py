@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jointdegree.api.pagination import ListQuery
+from jointdegree.db import MAX_ID
 
 
 class Schema(BaseModel):
@@ -138,9 +139,9 @@ class PartnershipOut(Schema):
 class PartnershipIn(Schema):
     code: str = Field(max_length=32)
     names: Names
-    programme_a: int = Field(ge=1, le=2**31 - 1,
+    programme_a: int = Field(ge=1, le=MAX_ID,
                              description="Programme id at the first institution")
-    programme_b: int = Field(ge=1, le=2**31 - 1,
+    programme_b: int = Field(ge=1, le=MAX_ID,
                              description="Programme id at the partner institution")
     first_intake_year: int = Field(ge=1990, le=2100)
     status: StatusName = "draft"
@@ -294,7 +295,7 @@ class EquivalenceOut(Schema):
 
 class EquivalenceIn(Schema):
     partnership: str = Field(description="Partnership code")
-    courses: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+    courses: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         min_length=2, max_length=100, description="Course ids from both institutions")
     first_year: int = Field(ge=1990, le=2100)
     last_year: int | None = Field(None, ge=1990, le=2100)
@@ -304,7 +305,7 @@ class EquivalenceIn(Schema):
 class EquivalenceQuery(ListQuery):
     partnership: str | None = None
     status: Literal["proposed", "approved", "rejected", "expired"] | None = None
-    course: int | None = Field(None, ge=1, le=2**31 - 1,
+    course: int | None = Field(None, ge=1, le=MAX_ID,
                                description="Equivalences that include this course id")
 
 

@@ -11,6 +11,7 @@ from pydantic import Field
 from jointdegree.api.registry import endpoint
 from jointdegree.api.schemas import Schema
 from jointdegree.auth.models import User
+from jointdegree.db import MAX_ID
 from jointdegree.errors import ValidationFailed
 from jointdegree.labels import teaching_reason
 from jointdegree.teaching import feeds, services
@@ -43,7 +44,7 @@ class LectureList(Schema):
 
 
 class LectureQuery(Schema):
-    offering: int | None = Field(None, ge=1, le=2**31 - 1,
+    offering: int | None = Field(None, ge=1, le=MAX_ID,
                                  description="Course offering (teaching assignment) id")
     # bounded: the period is widened by hours and days, which must stay inside datetime's years
     start: date | None = Field(None, alias="from", ge=date(1900, 1, 1), le=date(2999, 12, 31),
@@ -52,7 +53,7 @@ class LectureQuery(Schema):
 
 
 class LectureIn(Schema):
-    offering: int = Field(ge=1, le=2**31 - 1)
+    offering: int = Field(ge=1, le=MAX_ID)
     zone: str = Field(description="Reference zone: the wall-clock time stays fixed in it")
     first_date: date
     starts_at: time = Field(description="Local wall-clock time in `zone`")
@@ -75,7 +76,7 @@ class SeriesOut(Schema):
 
 
 class SlotQuery(Schema):
-    offering: int = Field(ge=1, le=2**31 - 1)
+    offering: int = Field(ge=1, le=MAX_ID)
     duration_minutes: int = Field(90, ge=15, le=480)
     audience: str = Field("", max_length=100)
 

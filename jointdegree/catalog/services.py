@@ -366,6 +366,18 @@ def partnerships_of(institution: Institution) -> list[Partnership]:
         Partnership.id.in_(partnership_ids_of(institution.id))).order_by(Partnership.code)))
 
 
+def partner_institutions_of(institution_id: int | None) -> list[Institution]:
+    """The other institutions of the double degrees the institution is part of, by code (one
+    query)."""
+    ids = partnership_ids_of(institution_id)
+    sides = select(Partnership.programme_a_id).where(Partnership.id.in_(ids)).union(
+        select(Partnership.programme_b_id).where(Partnership.id.in_(ids)))
+    others = select(Programme.institution_id).where(Programme.id.in_(sides),
+                                                    Programme.institution_id != institution_id)
+    return list(session.scalars(select(Institution).where(Institution.id.in_(others))
+                                .order_by(Institution.code)))
+
+
 def get_partnership(partnership_id: int) -> Partnership:
     partnership = session.get(Partnership, partnership_id)
     if partnership is None:

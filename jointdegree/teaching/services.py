@@ -22,13 +22,13 @@ from sqlalchemy.orm import selectinload
 from jointdegree.audit.services import record, snapshot
 from jointdegree.auth.models import Role, User
 from jointdegree.auth.policy import authorize, is_admin, is_registrar_of, policy
-from jointdegree.catalog.models import AcademicTerm, Course, Institution, Partnership, Programme
+from jointdegree.catalog.models import AcademicTerm, Course, Institution
 from jointdegree.catalog.services import (
     _date,
     _Errors,
     check_version,
     commit_versioned,
-    partnerships_of,
+    partner_institutions_of,
 )
 from jointdegree.db import session, utcnow
 from jointdegree.errors import NotFound, ValidationFailed
@@ -77,9 +77,8 @@ def _stay_edit(user: User, professor: Any) -> bool:
         return False
     if user.institution_id == professor.institution_id:
         return True
-    return professor.institution is not None and any(
-        user.institution_id in partnership.institution_ids()
-        for partnership in partnerships_of(professor.institution))
+    return professor.institution_id is not None and user.institution_id in {
+        i.id for i in partner_institutions_of(professor.institution_id)}
 
 
 # -- campuses -------------------------------------------------------------------------------------
@@ -136,15 +135,7 @@ def partner_institutions(assignment: TeachingAssignment) -> list[Institution]:
 
 
 def _partners(home: Institution) -> list[Institution]:
-    programmes = select(Programme.id).where(Programme.institution_id == home.id)
-    partnerships = session.scalars(select(Partnership).where(or_(
-        Partnership.programme_a_id.in_(programmes), Partnership.programme_b_id.in_(programmes))))
-    others: dict[int, Institution] = {}
-    for partnership in partnerships:
-        for programme in partnership.programmes:
-            if programme.institution_id != home.id:
-                others[programme.institution_id] = programme.institution
-    return [home, *others.values()]
+    return [home, *partner_institutions_of(home.id)]
 
 
 # -- reading lectures -----------------------------------------------------------------------------

@@ -352,7 +352,7 @@ def teaching_calendar(code: str) -> str | Response | tuple[str, int]:
     lang = content_language()
     holidays = [(h, getattr(h, f"name_{lang}", "") or h.name_en)
                 for h in calendar.holidays_between(date(year, 9, 1), date(year + 1, 8, 31))]
-    partners = [institution, *_partners_of(institution)]
+    partners = [institution, *catalog.partner_institutions_of(institution.id)]
     campuses = [services.campus_of(i) for i in partners]
     charts = slots.seasonal_charts(campuses, year + 1, institution.timezone) \
         if len(campuses) > 1 else ()
@@ -368,15 +368,6 @@ def teaching_calendar(code: str) -> str | Response | tuple[str, int]:
             DayRule.institution_id == institution.id).order_by(DayRule.day))),
         clashes=services.clashing_lectures(institution) if editable else [],
         charts=charts, year=year), status
-
-
-def _partners_of(institution: Any) -> list[Any]:
-    found = {}
-    for partnership in catalog.partnerships_of(institution):
-        for programme in partnership.programmes:
-            if programme.institution_id != institution.id:
-                found[programme.institution_id] = programme.institution
-    return list(found.values())
 
 
 @bp.route("/professors/<id:user_id>", methods=["GET", "POST"])
