@@ -159,6 +159,11 @@ def rewrite(source: Path, target: Path, *, header: Callable[[dict], None] | None
     return target
 
 
+def duplicate_last_row(body: list[bytes], _document: dict) -> list[bytes]:
+    """An archive whose last table has its last row twice (a unique key then fails)."""
+    return [*body, body[-1]]
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -229,7 +234,8 @@ def test_sqlite_backup_restores_every_row_and_signature(
     target = sqlite_url(tmp_path / "restored.sqlite3")  # no file, no schema yet
     result = cli(target, keys, "restore", str(sqlite_archive))
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1].startswith("restored 27")
+    total = sum(len(rows) for rows in source_rows.values())
+    assert result.stdout.splitlines()[-1].startswith(f"restored {total} rows ")
     assert "  diploma_records" in result.output and "  audit_log" in result.output
 
     assert revision_and_tables(target)[0] == migrate.head_revision()
@@ -386,9 +392,6 @@ def test_a_failure_while_inserting_rolls_everything_back(
     """A well-formed archive whose last rows break a constraint: the tables written before it,
     and the migrations, are rolled back with it."""
 
-    def duplicate_last_row(body: list[bytes], _document: dict) -> list[bytes]:
-        return [*body, body[-1]]
-
     archive = rewrite(sqlite_archive, tmp_path / "duplicate.jdbackup", lines=duplicate_last_row)
     target = sqlite_url(tmp_path / "target.sqlite3")
     result = cli(target, keys, "restore", str(archive))
@@ -532,9 +535,6 @@ def test_postgresql_restore_refuses_rows_and_damage(
         result = cli(target, keys, "restore", str(truncated))
         assert result.exit_code == 1 and "truncated" in result.output
         assert all(not rows for rows in table_rows(target).values())
-
-        def duplicate_last_row(body: list[bytes], _document: dict) -> list[bytes]:
-            return [*body, body[-1]]
 
         broken = rewrite(sqlite_archive, tmp_path / "dup.jdbackup", lines=duplicate_last_row)
         result = cli(target, keys, "restore", str(broken))

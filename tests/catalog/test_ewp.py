@@ -22,7 +22,6 @@ from jointdegree.catalog.ewp import (
 from jointdegree.catalog.records import CourseRecord
 from tests.support import REFERENCE, skip_or_fail
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 COURSES_XSD_DIR = REFERENCE / "ewp" / "ewp-specs-api-courses" / "master"
 CATALOG = REFERENCE / "xsd-catalog.xml"
 NS = {"c": COURSES_NS, "trm": TERM_NS}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,7 +28,6 @@ from jointdegree.matching.credits import Step
 from jointdegree.xsd import validate
 from tests.support import REFERENCE, skip_or_fail
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ELMO_XSD = REFERENCE / "elmo" / "schema.xsd"
 CATALOG = REFERENCE / "xsd-catalog.xml"
 NS = {"e": ELMO_NS, "jd": EXTENSION_NS}

@@ -35,7 +35,6 @@ from jointdegree.planning.learning_agreement import (
 )
 from tests.support import REFERENCE, skip_or_fail
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 LA_DIR = REFERENCE / "ewp" / "ewp-specs-api-omobility-las" / "stable-v2"
 LA_XSD = LA_DIR / "endpoints" / "get-response.xsd"
 CATALOG = REFERENCE / "xsd-catalog.xml"

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from jointdegree.audit.models import AuditLogEntry
-from jointdegree.auth.models import User
 from jointdegree.auth.policy import NotAllowed
 from jointdegree.catalog.models import AcademicTerm, Course, Institution, Programme
 from jointdegree.db import session
@@ -24,17 +23,12 @@ from jointdegree.planning import (
 )
 from jointdegree.planning.learning_agreement_export import learning_agreement_xml
 from jointdegree.planning.models import PlanStatus, Result, ResultStatus, Student
-from tests.support import REFERENCE, skip_or_fail
+from tests.support import REFERENCE, skip_or_fail, student_by_email, user_by_email
 
 SHARED = REFERENCE
 
 
-def student(email: str) -> Student:
-    return session.scalar(select(Student).where(Student.email == email))
-
-
-def user(email: str) -> User:
-    return session.scalar(select(User).where(User.email == email))
+student, user = student_by_email, user_by_email  # (short names for this file's many lookups)
 
 
 def course(institution: str, code: str) -> Course:

@@ -38,6 +38,7 @@ from schemathesis.checks import (
 from sqlalchemy import select
 
 from jointdegree import create_app
+from tests.support import user_by_email
 
 REGISTRAR = "registrar.nice@example.org"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -95,12 +96,10 @@ def aim(case: Any, real: dict[str, list[Any]]) -> None:
 @pytest.fixture
 def bearer(app: Any, db: Any) -> Iterator[dict[str, str]]:
     """The Nice registrar's token, made inside this test's rolled-back transaction."""
-    from jointdegree.auth.models import User
     from jointdegree.auth.tokens import create_token
-    from jointdegree.db import session
 
     with app.test_request_context():
-        user = session.scalar(select(User).where(User.email == REGISTRAR))
+        user = user_by_email(REGISTRAR)
         assert user is not None, "the demo has the Nice registrar"
         secret = create_token(user, "api fuzz").secret
     yield {"Authorization": f"Bearer {secret}"}

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from jointdegree.demo import DEMO_PASSWORD
-from tests.support import csrf_token, login
+from tests.support import csrf_token, login, user_by_email
 
 REGISTRAR = "registrar.nice@example.org"
 STUDENT = "student@example.org"
@@ -100,12 +100,10 @@ def test_logged_in_pages_and_downloads_carry_the_security_headers(client) -> Non
 
 
 def test_api_answers_carry_the_security_headers(app, client) -> None:
-    from jointdegree.auth.models import User
     from jointdegree.auth.tokens import create_token
-    from jointdegree.db import session
 
     with app.test_request_context():
-        user = session.scalar(select(User).where(User.email == REGISTRAR))
+        user = user_by_email(REGISTRAR)
         secret = create_token(user, "headers").secret
     headers = {"Authorization": f"Bearer {secret}"}
     for method, path in [("GET", "/api/v1/me"), ("GET", "/api/v1/courses?per_page=2"),
