@@ -368,15 +368,22 @@ ICS_LINES = st.one_of(
 
 @st.composite
 def calendars(draw: st.DrawFn) -> bytes:
+    """Mostly well-formed events (a start, a duration, often a hostile RRULE) so that rules get
+    expanded, then now and then a stray line and now and then a spoiled file: a calendar broken
+    everywhere would only test the first refusal."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fuzz//EN"]
     for index in range(draw(st.integers(1, 3))):
-        lines += ["BEGIN:VEVENT", f"UID:event-{index}", "DTSTART:20270105T100000Z",
-                  "DTEND:20270105T110000Z"]
-        lines += draw(st.lists(ICS_LINES, max_size=4))
+        start = draw(st.one_of(st.sampled_from(DTSTARTS[:3]), st.sampled_from(DTSTARTS)))
+        lines += ["BEGIN:VEVENT", f"UID:event-{index}", f"DTSTART:{start}", "DURATION:PT1H"]
+        rule = draw(st.none() | st.sampled_from(RRULES))
+        if rule is not None:
+            lines.append(f"RRULE:{rule}")
+        if draw(st.integers(0, 3)) == 0:
+            lines += draw(st.lists(ICS_LINES, min_size=1, max_size=3))
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     data = "\r\n".join(lines).encode("utf-8", "surrogatepass")
-    spoil = draw(st.sampled_from(["none", "none", "truncate", "latin-1", "utf-16"]))
+    spoil = draw(st.sampled_from(["none"] * 5 + ["truncate", "latin-1", "utf-16"]))
     if spoil == "truncate":
         data = data[:draw(st.integers(0, len(data)))]
     elif spoil in ("latin-1", "utf-16"):
