@@ -23,7 +23,7 @@ from jointdegree.api.schemas import Schema
 from jointdegree.auth.models import User
 from jointdegree.auth.policy import authorize
 from jointdegree.db import MAX_ID
-from jointdegree.diplomas import services, transcripts
+from jointdegree.diplomas import documents, services, transcripts
 from jointdegree.diplomas.models import DiplomaRecord, DiplomaStatus
 from jointdegree.diplomas.transcript import to_data
 from jointdegree.errors import NotFound
@@ -129,13 +129,11 @@ def transcript(user: User, student_id: int, query: TranscriptQuery) -> Any:
     and year, weighted averages on both scales, both degrees' audit status, and the scales'
     legend with their ECTS grading tables. ``format=pdf`` refuses (400
     ``undrawable_character``) a record with a character the bundled fonts cannot draw."""
-    from jointdegree.diplomas.views import transcript_response
-
     student: Student = get_student(student_id)
     authorize("student.read", student, user=user)
     document = transcripts.assemble(student)
     if query.format != "json":
-        return transcript_response(document, query.format, english=query.english)
+        return documents.transcript_download(document, query.format, english=query.english)
     return TranscriptOut.model_validate(to_data(document))
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from flask import current_app, render_template
+from flask import Response, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -192,6 +192,16 @@ def transcript_file(document: Transcript, format: str, english: bool = False
 
     body = json.dumps(to_data(document), ensure_ascii=False, indent=2).encode()
     return body, "application/json", f"{stem}.json"
+
+
+def attachment(body: bytes, mimetype: str, filename: str) -> Response:
+    """A document as a download (the pages and the API)."""
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}"})
+
+
+def transcript_download(document: Transcript, format: str, english: bool = False) -> Response:
+    return attachment(*transcript_file(document, format, english))
 
 
 def diploma_context(content: Mapping[str, Any], status: str, code: str | None,

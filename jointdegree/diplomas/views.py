@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from jointdegree.auth.policy import authorize, can
 from jointdegree.diplomas import batches, documents, services, transcripts
-from jointdegree.diplomas.transcript import Transcript
 from jointdegree.errors import Conflict, Throttled, ValidationFailed
 from jointdegree.i18n import content_language
 from jointdegree.planning.students import get_student
@@ -75,7 +74,7 @@ def download_pdf(serial: str) -> Response:
     services.signed_document(row)  # refuses a record that is not issued yet
     pdf = documents.diploma_pdf(row.content, row.status.value, row.verification_code,
                                 english=request.args.get("english") == "1")
-    return _attachment(pdf, "application/pdf", f"{row.serial}.pdf")
+    return documents.attachment(pdf, "application/pdf", f"{row.serial}.pdf")
 
 
 @bp.route("/diplomas/<serial>.ob3.json")
@@ -83,7 +82,7 @@ def download_pdf(serial: str) -> Response:
 def download_badge(serial: str) -> Response:
     row = services.readable_record(serial, current_user)
     body = json.dumps(services.open_badge(row), ensure_ascii=False, indent=2)
-    return _attachment(body.encode(), "application/vc+ld+json", f"{row.serial}.ob3.json")
+    return documents.attachment(body.encode(), "application/vc+ld+json", f"{row.serial}.ob3.json")
 
 
 @bp.route("/students/<id:student_id>/transcript")
@@ -107,19 +106,8 @@ def transcript(student_id: int) -> str:
 def transcript_file(student_id: int, format: str) -> Response:
     student = get_student(student_id)
     authorize("student.read", student)
-    return transcript_response(transcripts.assemble(student), format,
-                               english=request.args.get("english") == "1")
-
-
-def transcript_response(document: Transcript, format: str,
-                        english: bool = False) -> Response:
-    """The transcript as a download (page and API)."""
-    return _attachment(*documents.transcript_file(document, format, english))
-
-
-def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}"})
+    return documents.transcript_download(transcripts.assemble(student), format,
+                                         english=request.args.get("english") == "1")
 
 
 @bp.route("/diplomas/batches")
