@@ -430,6 +430,7 @@ class StudentAudit:
     what_if: WhatIf
     path: list[Taken]
     degrees: list[DegreeReport]
+    shared: Shared  # the partnership's data it was audited with (the credit chart reuses it)
 
 
 def _results(student: Student) -> list[Result]:
@@ -491,7 +492,7 @@ def audit_student(student: Student, plan: StudyPlan | None = None,
     exceptions = exceptions_of(student)
     degrees = [audit_degree(shared, programme, path, student, exceptions)
                for programme in student.partnership.programmes]
-    return StudentAudit(student, plan, what_if, path, degrees)
+    return StudentAudit(student, plan, what_if, path, degrees, shared)
 
 
 def find_student(text: str) -> Student | None:
@@ -691,4 +692,4 @@ def audit_many(partnership: Partnership, student_ids: Sequence[int], batch: int 
             path = path_of(item.results, None, WhatIf(), {})
             degrees = [audit_degree(shared, programme, path, item.student, item.exceptions)
                        for programme in partnership.programmes]
-            yield StudentAudit(item.student, None, WhatIf(), path, degrees)
+            yield StudentAudit(item.student, None, WhatIf(), path, degrees, shared)

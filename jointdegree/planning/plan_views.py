@@ -47,8 +47,7 @@ def plan(plan_id: int) -> str:
     editable = can(current_user, "plan.edit", student)
     own_results = results.results_of(student)
     checks = plans.check_plan(plan, own_results)
-    shared = auditing.Shared.load(student.partnership)  # once for the audit and the chart
-    report = auditing.audit_student(student, plan, shared=shared)
+    report = auditing.audit_student(student, plan)
     used_terms = {s.term_id for s in plan.semesters}
     term_choices = [(str(t.id), f"{t.code} — {t.institution.code}") for t in session.scalars(
         select(AcademicTerm).where(AcademicTerm.institution_id.in_(
@@ -74,7 +73,7 @@ def plan(plan_id: int) -> str:
         course_forms=course_forms, action_form=PlanActionForm(formdata=None,
                                                               version=plan.version),
         comment_form=CommentForm(formdata=None), max_load=plans.MAX_LOAD_ECTS,
-        chart=timeline(report, shared))
+        chart=timeline(report))
 
 
 def _back(plan: StudyPlan) -> WerkzeugResponse:
@@ -225,17 +224,16 @@ def audit(student_id: int) -> str | tuple[str, int]:
     elif not plan_id:
         plan = auditing.default_plan(student)
     error = None
-    shared = auditing.Shared.load(student.partnership)  # once for the audit and the chart
     try:
         what_if = auditing.parse_what_if(",".join(request.args.getlist("add")),
                                          ",".join(request.args.getlist("remove")))
-        report = auditing.audit_student(student, plan, what_if, shared=shared)
+        report = auditing.audit_student(student, plan, what_if)
     except ValidationFailed as exc:
         error, status = str(exc.message), 400
-        report = auditing.audit_student(student, plan, shared=shared)
+        report = auditing.audit_student(student, plan)
     offered = auditing.what_if_choices(report)
     return render_template("planning/audit.html", student=student, plan=plan, report=report,
-                           error=error, offered=offered, chart=timeline(report, shared),
+                           error=error, offered=offered, chart=timeline(report),
                            all_plans=plans.plans_of(student),
                            message_text=auditing.message_text,
                            flatten=auditing.flatten, Decimal=Decimal), status

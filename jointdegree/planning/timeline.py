@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from jointdegree.catalog.models import AcademicTerm, CreditSystem
 
 if TYPE_CHECKING:
-    from jointdegree.planning.auditing import Shared, StudentAudit
+    from jointdegree.planning.auditing import StudentAudit
 
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 640, 220, 24, 46, 36
 STATES = ("passed", "in_progress", "planned", "failed")
@@ -44,10 +44,9 @@ class Chart:
     ticks: tuple[tuple[float, Decimal], ...]
 
 
-def timeline(report: StudentAudit, shared: Shared | None = None) -> Chart | None:
+def timeline(report: StudentAudit) -> Chart | None:
     """ECTS-equivalent credits per semester (Chinese credits converted by the partnership's rule,
-    so both campuses share one axis). ``shared``: the partnership's data the audit already
-    loaded (otherwise loaded here, when a Chinese course needs converting)."""
+    the one the audit used, so both campuses share one axis)."""
     per_term: dict[int, dict[str, Decimal]] = {}
     terms: dict[int, AcademicTerm] = {}
     for taken in report.path:
@@ -55,12 +54,8 @@ def timeline(report: StudentAudit, shared: Shared | None = None) -> Chart | None
             continue
         credits = taken.credits
         if taken.course.institution.credit_system is CreditSystem.CN:
-            if shared is None:
-                from jointdegree.planning.auditing import Shared
-
-                shared = Shared.load(report.student.partnership)
             try:
-                credits = shared.credits_in(taken.course, taken.credits, "ects").amount
+                credits = report.shared.credits_in(taken.course, taken.credits, "ects").amount
             except ValueError:
                 continue
         state = "passed" if taken.state in ("passed", "recognised") else taken.state
