@@ -303,8 +303,8 @@ def roster(course_id: int, term_id: int) -> str | tuple[str, int]:
     typed: dict[int, str] = {}
     status = 200
     if editable and form.validate_on_submit():
-        typed = {as_id(key[6:]): value.strip()[:16] for key, value in request.form.items()
-                 if key.startswith("grade-") and as_id(key[6:]) is not None}
+        typed = {result_id: value.strip()[:16] for key, value in request.form.items()
+                 if key.startswith("grade-") and (result_id := as_id(key[6:])) is not None}
         problems = results.record_roster(course, term, typed, current_user)
         if problems:
             status = 400
@@ -326,10 +326,10 @@ def import_results(code: str) -> str | WerkzeugResponse | tuple[str, int]:
     confirm = ConfirmResultsImportForm()
     report = upload = None
     if "upload_id" in request.form and confirm.validate_on_submit():
-        upload_id = confirm.upload_id.data or ""
-        if as_id(upload_id) is None:
+        upload_id = as_id(confirm.upload_id.data or "")
+        if upload_id is None:
             abort(400)
-        upload = files.get_own(as_id(upload_id), current_user, "results-import")
+        upload = files.get_own(upload_id, current_user, "results-import")
         report = results.import_results(institution, upload.data, upload.filename, current_user)
         if report.applied:
             flash(ngettext("%(num)d result imported.", "%(num)d results imported.", report.created),
