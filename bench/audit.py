@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 from bench._support import app_for, database, postgres_available  # noqa: E402
+from jointdegree.backup import reset_sequences  # noqa: E402
 from jointdegree.catalog.models import (  # noqa: E402
     AcademicTerm,
     Course,
@@ -233,9 +234,7 @@ def bulk_insert(count: int, seed: int) -> tuple[list[int], int]:
             if rows[name]:
                 session.execute(insert(model.__table__), rows[name])
     if postgresql:  # explicit ids: move the sequences on
-        for table in ("students", "results", "language_certifications", "student_exceptions"):
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"(SELECT max(id) FROM {table}))"))
+        reset_sequences(session.connection())
     session.commit()
     return list(range(first, first + count)), results
 

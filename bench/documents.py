@@ -71,6 +71,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bench._support import database, postgres_available  # noqa: E402
 from jointdegree import create_app  # noqa: E402
+from jointdegree.backup import reset_sequences  # noqa: E402
 from jointdegree.db import database as db_of  # noqa: E402
 from jointdegree.db import session  # noqa: E402
 from jointdegree.planning.models import (  # noqa: E402
@@ -81,6 +82,7 @@ from jointdegree.planning.models import (  # noqa: E402
     StudentException,
     StudentNumber,
 )
+from tests.support import student_by_email  # noqa: E402
 
 TRANSCRIPT_TARGET = 1.0  # seconds, median, 2-page transcript
 COHORT_TARGET = 300.0  # seconds for 500 diplomas
@@ -140,12 +142,6 @@ def pages(pdf: bytes) -> int:
 
 def stats(values: list[float]) -> str:
     return f"median {statistics.median(values):.3f} s, p90 {p90(values):.3f} s"
-
-
-def student_by_email(email: str) -> Student:
-    found = session.scalar(select(Student).where(Student.email == email))
-    assert found is not None, f"no demo student {email}"
-    return found
 
 
 # -- 1. the transcript ----------------------------------------------------------------------------
@@ -304,8 +300,7 @@ def bulk_copy(count: int, seed: int) -> list[int]:
         if rows[name]:
             session.execute(insert(table), rows[name])
     if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequence on
-        session.execute(text("SELECT setval(pg_get_serial_sequence('students', 'id'), "
-                             "(SELECT max(id) FROM students))"))
+        reset_sequences(session.connection())
     session.commit()
     session.execute(text("ANALYZE"))
     session.commit()

@@ -102,6 +102,7 @@ from bench import audit as audit_bench  # noqa: E402
 from bench._support import PG_URL, postgres_available, synthetic_rows  # noqa: E402
 from jointdegree import create_app, migrate  # noqa: E402
 from jointdegree.auth.models import Role, User  # noqa: E402
+from jointdegree.backup import reset_sequences  # noqa: E402
 from jointdegree.catalog import courses as course_service  # noqa: E402
 from jointdegree.catalog.models import (  # noqa: E402
     AcademicTerm,
@@ -122,7 +123,12 @@ from jointdegree.teaching.models import (  # noqa: E402
     TeachingAssignment,
     TeachingMode,
 )
-from tests.support import create_pg_database, drop_pg_database, pg_database  # noqa: E402
+from tests.support import (  # noqa: E402
+    create_pg_database,
+    drop_pg_database,
+    login,
+    pg_database,
+)
 
 P99_TARGET_MS = 200.0
 RATIO_TARGET = 0.25
@@ -170,8 +176,7 @@ def insert_courses(per_institution: int, seed: int) -> int:
     session.execute(insert(Course.__table__), courses)
     session.execute(insert(CourseLanguage.__table__), languages)
     session.execute(insert(course_terms), links)
-    session.execute(text("SELECT setval(pg_get_serial_sequence('courses', 'id'), "
-                         "(SELECT max(id) FROM courses))"))
+    reset_sequences(session.connection())  # explicit ids (PostgreSQL only, as this script)
     session.commit()
     return len(courses)
 
@@ -248,9 +253,7 @@ def insert_lectures(offerings: int, seed: int) -> tuple[int, int]:
             next_series += 1
     session.execute(insert(TeachingAssignment.__table__), assignments)
     session.execute(insert(LectureSeries.__table__), series)
-    for table in ("users", "teaching_assignments", "lecture_series"):
-        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"(SELECT max(id) FROM {table}))"))
+    reset_sequences(session.connection())
     session.commit()
     return len(series), count
 
@@ -572,10 +575,7 @@ def profile_pages(url: str, keys: Path, pages: list[Page], top: int) -> None:
     """Each page rendered in this process: SQL statements and the hot functions."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "KEYS_DIR": str(keys)})
     client = app.test_client()
-    with client.get("/login") as page:
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                          page.get_data(as_text=True)).group(1)
-    client.post("/login", data={"email": LOGIN, "password": DEMO_PASSWORD, "csrf_token": token})
+    login(client, LOGIN, DEMO_PASSWORD)
     anonymous = app.test_client()
     engine = db_of(app).engine
     for page in pages:

@@ -691,9 +691,10 @@ _OWNED_SEQUENCES = text("""
 """)
 
 
-def _reset_sequences(connection: Connection) -> None:
+def reset_sequences(connection: Connection) -> None:
     """Rows came in with their ids, so the serial sequences never moved: set each past its
-    column's largest id (an empty table's starts at 1 again)."""
+    column's largest id (an empty table's starts at 1 again). PostgreSQL only (a restore; the
+    benchmarks' bulk loads)."""
     quote = connection.dialect.identifier_preparer.quote
     for sequence, table_name, column_name in connection.execute(_OWNED_SEQUENCES).all():
         connection.execute(
@@ -721,7 +722,7 @@ def restore_archive(engine: Engine, path: Path, start_meter: StartMeter = no_met
                 _load(connection, stream, targets, meter)
             _check_counts(connection, header)
             if connection.dialect.name == "postgresql":
-                _reset_sequences(connection)
+                reset_sequences(connection)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise BackupError(f"the restore failed and was rolled back, nothing was restored: "
