@@ -112,6 +112,13 @@ class Server:
     log: Path
     demo_output: str
 
+    def verification_code(self, status: str = "valid") -> str:
+        """A verification code the demo printed ("MD3T-GRGC-JSB5 (valid)")."""
+        found = re.search(rf"([0-9A-Z]{{4}}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}) \({status}\)",
+                          self.demo_output)
+        assert found, self.demo_output
+        return found.group(1)
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
