@@ -229,6 +229,36 @@ def row_error_text(error: Any) -> str:
     return str(template) % dict(error.params) if template is not None else error.reason
 
 
+# Problems in an uploaded calendar (.ics): the keys and parameters of
+# jointdegree.teaching.ical.MESSAGES, in the reader's language.
+ICS_PROBLEM_TEXT: dict[str, Any] = {
+    "not_icalendar": _l("not an iCalendar (.ics) file: it must begin with BEGIN:VCALENDAR"),
+    "not_utf8": _l("line %(line)s: not UTF-8 text (export the calendar again, as UTF-8)"),
+    "bad_line": _l("line %(line)s: not an iCalendar line: %(text)s"),
+    "unmatched_end": _l("line %(line)s: END:%(name)s without a matching BEGIN:%(name)s"),
+    "unclosed": _l("line %(line)s: BEGIN:%(name)s is never closed by END:%(name)s"),
+    "outside_calendar": _l("line %(line)s: %(name)s is outside BEGIN:VCALENDAR … END:VCALENDAR"),
+    "no_dtstart": _l("line %(line)s: the event “%(event)s” has no start (DTSTART)"),
+    "duplicate_property": _l("line %(line)s: the event “%(event)s” has %(name)s more than once"),
+    "bad_value": _l("line %(line)s: %(name)s of the event “%(event)s” cannot be read: "
+                    "%(value)s"),
+    "unknown_tzid": _l("line %(line)s: unknown time zone “%(tzid)s” in %(name)s of the event "
+                       "“%(event)s” (an IANA name such as Europe/Paris is expected)"),
+    "floating_time": _l("line %(line)s: %(name)s of the event “%(event)s” is a time without a "
+                        "time zone (%(value)s): export the calendar with time zones or in UTC"),
+    "mixed_value_types": _l("line %(line)s: %(name)s of the event “%(event)s” is a %(kind)s "
+                            "value but its DTSTART is a %(start_kind)s value"),
+    "end_and_duration": _l("line %(line)s: the event “%(event)s” has both DTEND and DURATION"),
+    "end_before_start": _l("line %(line)s: the event “%(event)s” ends (%(end)s) before it "
+                           "starts (%(start)s)"),
+    "unsupported": _l("line %(line)s: %(what)s in the event “%(event)s” is not supported"),
+    "duplicate_uid": _l("line %(line)s: the event “%(event)s” repeats UID %(uid)s of the event "
+                        "at line %(first)s"),
+    "too_many_occurrences": _l("line %(line)s: the event “%(event)s” repeats more than "
+                               "%(limit)s times up to the end of the window"),
+}
+
+
 # Problems in a requirements document (keys of jointdegree.planning.requirements.PROBLEMS).
 REQUIREMENT_PROBLEM_TEXT: dict[str, Any] = {
     "not_an_object": _l("must be an object (key: value pairs)"),

@@ -157,3 +157,34 @@ def test_french_honours_keep_their_word_and_are_glossed_for_other_readers(
     with app.test_request_context(headers={"Accept-Language": language}):
         assert honours_text(honours) == shown
         assert honours_text(None) == ""
+
+
+def test_the_english_problem_texts_and_their_translatable_twins_agree(app) -> None:
+    """Pure modules word file problems in English (CLI, logs); labels.py holds the same texts
+    for the translators. A key or a wording changed on one side only is caught here."""
+    import re
+
+    from jointdegree.catalog.records import ROW_REASONS
+    from jointdegree.labels import ICS_PROBLEM_TEXT, ROW_REASON_TEXT
+    from jointdegree.teaching.ical import MESSAGES
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert {k: str(v) for k, v in ICS_PROBLEM_TEXT.items()} == MESSAGES
+        english = {key: re.sub(r"\{(\w+)\}", r"%(\1)s", text) for key, text in ROW_REASONS.items()
+                   if key != "message"}  # (already worded by the service that found it)
+        assert {k: str(v) for k, v in ROW_REASON_TEXT.items()} == english
+
+
+def test_calendar_file_problems_are_worded_in_the_readers_language(app, world) -> None:
+    from jointdegree.db import session
+    from jointdegree.errors import ValidationFailed
+    from jointdegree.teaching import feeds
+
+    data = (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Cours\r\nEND:VEVENT\r\n"
+            b"END:VCALENDAR\r\n")
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        professor = session.merge(world["professor"])
+        with pytest.raises(ValidationFailed) as refused:
+            feeds.import_availability(professor, data, "busy.ics", professor)
+    messages = [str(m) for m in refused.value.fields.values()]
+    assert messages == ["第 2 行：事件“Cours”没有开始时间（DTSTART）"], messages

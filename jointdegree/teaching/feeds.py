@@ -132,7 +132,10 @@ def import_availability(professor: User, data: bytes, filename: str, actor: User
     try:
         busy_from(data)
     except ical.IcsError as error:
-        problems = {f"line {p.line}" if p.line else f"problem {i}": p.message()
+        from jointdegree.labels import ICS_PROBLEM_TEXT
+
+        # keyed by position (a line may have several problems); each message names its line
+        problems = {f"line {p.line}" if p.line else f"problem {i}": p.message(ICS_PROBLEM_TEXT)
                     for i, p in enumerate(error.problems, start=1)}
         raise ValidationFailed(lazy_ngettext("The calendar file has %(num)d problem; nothing "
                                              "was imported.", "The calendar file has %(num)d "

@@ -47,6 +47,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, YEARLY, rrule, rrulestr
@@ -74,8 +75,8 @@ MESSAGES: dict[str, str] = {
                     "“%(event)s” (an IANA name such as Europe/Paris is expected)",
     "floating_time": "line %(line)s: %(name)s of the event “%(event)s” is a time without a time "
                      "zone (%(value)s): export the calendar with time zones or in UTC",
-    "mixed_value_types": "line %(line)s: %(name)s of the event “%(event)s” is a %(kind)s but its "
-                         "DTSTART is a %(start_kind)s",
+    "mixed_value_types": "line %(line)s: %(name)s of the event “%(event)s” is a %(kind)s value but "
+                         "its DTSTART is a %(start_kind)s value",
     "end_and_duration": "line %(line)s: the event “%(event)s” has both DTEND and DURATION",
     "end_before_start": "line %(line)s: the event “%(event)s” ends (%(end)s) before it starts "
                         "(%(start)s)",
@@ -200,9 +201,11 @@ class IcsProblem:
     key: str
     params: Mapping[str, str] = field(default_factory=dict)
 
-    def message(self, templates: Mapping[str, str] = MESSAGES) -> str:
-        return templates[self.key] % {"line": self.line if self.line is not None else "?",
-                                      **self.params}
+    def message(self, templates: Mapping[str, Any] = MESSAGES) -> str:
+        """Worded with ``templates`` (English by default; the web and the API pass the
+        reader's, ``labels.ICS_PROBLEM_TEXT``)."""
+        return str(templates[self.key]) % {"line": self.line if self.line is not None else "?",
+                                           **self.params}
 
 
 class IcsError(ValueError):
@@ -546,7 +549,7 @@ class _Reader:
             # dateutil steps through every hour/minute/second of each day its day filters
             # refuse: minutes of CPU for one such event (FREQ=SECONDLY;BYHOUR=23;BYMONTH=3)
             raise self.refuse(prop, "unsupported",
-                              what=f"FREQ={parts['FREQ'][0]} with "
+                              what=f"FREQ={parts['FREQ'][0]} + "
                                    f"{', '.join(sorted(_DAY_PARTS & set(parts)))}")
         if isinstance(until, datetime):
             if until.tzinfo is not None:
@@ -687,7 +690,8 @@ def _utc(local: datetime, zone: tzinfo) -> datetime:
 
 
 def _kind(when: _When) -> str:
-    return "date" if when.all_day else "date-time"
+    """The iCalendar value type, by its name in the format (the same in every language)."""
+    return "DATE" if when.all_day else "DATE-TIME"
 
 
 def _show(when: _When) -> str:

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from jointdegree.demo import DEMO_PASSWORD
-from tests.support import csrf_token, demo_database
+from tests.support import csrf_token, demo_database, login
 
 ROLES = {  # actor name → e-mail (anonymous has none)
     "anonymous": None,
@@ -379,8 +379,7 @@ def _actors(app: Any, ids: dict[str, Any]) -> list[Actor]:
             csrf = csrf_token(client, "/login")
             actor = Actor(name)
         else:
-            response = client.post("/login", data={
-                "email": email, "password": DEMO_PASSWORD, "csrf_token": csrf_token(client)})
+            response = login(client, email, DEMO_PASSWORD)
             assert response.status_code == 302, f"{email} logs in"
             csrf = csrf_token(client, "/profile")
             role, institution_id = ids["users"][name]
