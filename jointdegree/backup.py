@@ -63,7 +63,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -92,6 +92,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import TableClause
 
 from jointdegree import migrate
+from jointdegree.db import error_reason, utcnow
 
 FORMAT = "jointdegree-backup"
 VERSION = 1
@@ -405,7 +406,7 @@ def write_archive(engine: Engine, path: Path, start_meter: StartMeter = no_meter
     try:
         with _snapshot(engine) as connection:
             revision = _require_head(connection)
-            created_at = datetime.now(UTC).isoformat(timespec="seconds")
+            created_at = utcnow().isoformat(timespec="seconds")
             counts = {source.name: _count(connection, source) for source in sources}
             with data_file.open("wb") as out:
                 digest = _dump(connection, sources, counts, out, start_meter)
@@ -608,9 +609,8 @@ def _targets(connection: Connection, header: Header) -> dict[str, _Target]:
 
 
 def _failed(target: _Target, exc: SQLAlchemyError) -> BackupError:
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    return BackupError(f"{target.clause.name}: {reason}; the restore was rolled back, nothing "
-                       "was restored")
+    return BackupError(f"{target.clause.name}: {error_reason(exc)}; the restore was rolled "
+                       "back, nothing was restored")
 
 
 def _insert(connection: Connection, target: _Target, rows: list[dict[str, Any]]) -> None:
@@ -724,7 +724,6 @@ def restore_archive(engine: Engine, path: Path, start_meter: StartMeter = no_met
             if connection.dialect.name == "postgresql":
                 reset_sequences(connection)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise BackupError(f"the restore failed and was rolled back, nothing was restored: "
-                          f"{reason}") from exc
+                          f"{error_reason(exc)}") from exc
     return Summary(path, header, clock.monotonic() - started, path.stat().st_size, steps)

@@ -37,15 +37,14 @@ def _database_label() -> str:
 
 def check_database() -> None:
     """Connect once; raise a one-line :class:`ConfigError` when the database is unreachable."""
-    from jointdegree.db import database
+    from jointdegree.db import database, error_reason
 
     try:
         with database().engine.connect():
             pass
     except OperationalError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot connect to JOINTDEGREE_DATABASE_URL ({_database_label()}): "
-                          f"{reason}") from None
+                          f"{error_reason(exc)}") from None
 
 
 # -- db -------------------------------------------------------------------------------------------

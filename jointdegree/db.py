@@ -40,6 +40,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def error_reason(exc: BaseException) -> str:
+    """The first line of what the database itself said (not SQLAlchemy's wrapping text)."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+
+
 MAX_ID = 2**31 - 1  # ids are 32-bit keys on every backend (the ``<id:…>`` URL converter too)
 
 
